@@ -1,0 +1,42 @@
+#include "cli/output.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+#include <stdexcept>
+#include <system_error>
+
+#include <unistd.h>
+
+namespace qkdlab::cli {
+
+void write_output(const std::string& path, const std::string& text, std::ostream& out) {
+    if (path.empty() || path == "-") {
+        out << text;
+        out.flush();
+        return;
+    }
+    const std::filesystem::path target(path);
+    const std::filesystem::path temp = target.string() + ".tmp." + std::to_string(::getpid());
+    {
+        std::ofstream file(temp, std::ios::binary | std::ios::trunc);
+        if (!file) throw std::runtime_error("cannot write '" + temp.string() + "'");
+        file << text;
+        file.close();
+        if (!file) {
+            std::error_code ignored;
+            std::filesystem::remove(temp, ignored);
+            throw std::runtime_error("cannot write '" + temp.string() + "'");
+        }
+    }
+    std::error_code ec;
+    std::filesystem::rename(temp, target, ec);
+    if (ec) {
+        std::error_code ignored;
+        std::filesystem::remove(temp, ignored);
+        throw std::runtime_error("cannot write '" + path + "': " + ec.message());
+    }
+}
+
+}  // namespace qkdlab::cli

@@ -1,0 +1,251 @@
+#include "statevector/kernels.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <bit>
+#include <cassert>
+#include <vector>
+
+namespace qkdlab::qsim::kernels {
+namespace {
+
+// The hot loops are compiled for AVX-512, AVX2 and baseline x86-64, picked at load time, so one
+// binary runs everywhere and uses the widest vectors the machine has.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define QKDLAB_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define QKDLAB_CLONES
+#endif
+#define QKDLAB_INLINE __attribute__((always_inline))
+
+// Below this many independent items a kernel runs on the calling thread only.
+constexpr Index PARALLEL_MIN_ITEMS = Index{1} << 13;
+
+// Where the bits an operation involves sit. The kernels enumerate "items": basis indices with every
+// involved bit zero (then the control bits set), in order, grouped in runs of consecutive indices
+// below the lowest involved bit, so that the inner loops walk contiguous memory.
+struct Layout {
+    unsigned count = 0;                                 // involved bits (targets and controls)
+    std::array<unsigned char, 64> positions{};          // ascending
+    Index control_mask = 0;
+    Index run_mask = 0;                                 // bits below the lowest involved bit
+    std::array<Index, (1u << MAX_TARGETS)> offsets{};   // offset of target pattern r from the item
+};
+
+Layout make_layout(std::span<const Qubit> targets, Index control_mask) {
+    Layout layout;
+    Index involved = control_mask;
+    for (Qubit q : targets) involved |= Index{1} << q;
+    for (Index bits = involved; bits != 0; bits &= bits - 1)
+        layout.positions[layout.count++] = static_cast<unsigned char>(std::countr_zero(bits));
+    layout.control_mask = control_mask;
+    layout.run_mask = (Index{1} << layout.positions[0]) - 1;
+    if (targets.size() > MAX_TARGETS) return layout;  // apply_dense_any keeps its own offsets
+    for (std::size_t r = 0; r < (std::size_t{1} << targets.size()); ++r)
+        for (std::size_t j = 0; j < targets.size(); ++j)
+            if ((r >> j) & 1) layout.offsets[r] |= Index{1} << targets[j];
+    return layout;
+}
+
+QKDLAB_INLINE inline Index expand(Index i, const Layout& layout) {
+    for (unsigned k = 0; k < layout.count; ++k) {
+        const Index low = i & ((Index{1} << layout.positions[k]) - 1);
+        i = ((i ^ low) << 1) | low;
+    }
+    return i | layout.control_mask;
+}
+
+template <class RunFn>
+QKDLAB_INLINE inline void for_runs(Index begin, Index end, const Layout& layout, RunFn&& run) {
+    Index i = begin;
+    while (i < end) {
+        const Index len = std::min(end - i, layout.run_mask + 1 - (i & layout.run_mask));
+        run(expand(i, layout), len);
+        i += len;
+    }
+}
+
+// y = M x for the 2^K amplitudes at s + offsets[r] + j, for j in [0, len). Interleaved doubles, so
+// that the compiler sees plain real arithmetic it can vectorise across j.
+template <unsigned K>
+QKDLAB_INLINE inline void dense_run(Complex* s, Index len, const Index* offsets, const Complex* m) {
+    constexpr unsigned D = 1u << K;
+    double* p = reinterpret_cast<double*>(s);
+    const double* md = reinterpret_cast<const double*>(m);
+    for (Index j = 0; j < len; ++j) {
+        double xr[D], xi[D];
+        for (unsigned c = 0; c < D; ++c) {
+            xr[c] = p[2 * (offsets[c] + j)];
+            xi[c] = p[2 * (offsets[c] + j) + 1];
+        }
+        for (unsigned r = 0; r < D; ++r) {
+            double yr = 0, yi = 0;
+            for (unsigned c = 0; c < D; ++c) {
+                const double ar = md[2 * (r * D + c)], ai = md[2 * (r * D + c) + 1];
+                yr += ar * xr[c] - ai * xi[c];
+                yi += ar * xi[c] + ai * xr[c];
+            }
+            p[2 * (offsets[r] + j)] = yr;
+            p[2 * (offsets[r] + j) + 1] = yi;
+        }
+    }
+}
+
+// The one-qubit gate on qubit 0: the pairs are adjacent, one contiguous sweep.
+QKDLAB_CLONES void dense1_lowest_range(Index begin, Index end, const Complex* m, Complex* s) {
+    double* p = reinterpret_cast<double*>(s + 2 * begin);
+    const double* md = reinterpret_cast<const double*>(m);
+    const double m00r = md[0], m00i = md[1], m01r = md[2], m01i = md[3];
+    const double m10r = md[4], m10i = md[5], m11r = md[6], m11i = md[7];
+    for (Index j = 0; j < end - begin; ++j) {
+        const double ar = p[4 * j], ai = p[4 * j + 1], br = p[4 * j + 2], bi = p[4 * j + 3];
+        p[4 * j] = m00r * ar - m00i * ai + m01r * br - m01i * bi;
+        p[4 * j + 1] = m00r * ai + m00i * ar + m01r * bi + m01i * br;
+        p[4 * j + 2] = m10r * ar - m10i * ai + m11r * br - m11i * bi;
+        p[4 * j + 3] = m10r * ai + m10i * ar + m11r * bi + m11i * br;
+    }
+}
+
+template <unsigned K>
+QKDLAB_INLINE inline void dense_range(Index begin, Index end, const Layout& layout, const Complex* m, Complex* s) {
+    for_runs(begin, end, layout, [&](Index base, Index len) __attribute__((always_inline)) {
+        dense_run<K>(s + base, len, layout.offsets.data(), m);
+    });
+}
+
+QKDLAB_CLONES void dense1_range(Index b, Index e, const Layout& l, const Complex* m, Complex* s) {
+    dense_range<1>(b, e, l, m, s);
+}
+QKDLAB_CLONES void dense2_range(Index b, Index e, const Layout& l, const Complex* m, Complex* s) {
+    dense_range<2>(b, e, l, m, s);
+}
+QKDLAB_CLONES void dense3_range(Index b, Index e, const Layout& l, const Complex* m, Complex* s) {
+    dense_range<3>(b, e, l, m, s);
+}
+QKDLAB_CLONES void dense4_range(Index b, Index e, const Layout& l, const Complex* m, Complex* s) {
+    dense_range<4>(b, e, l, m, s);
+}
+static_assert(MAX_TARGETS == 4, "one dense range function per target count");
+
+QKDLAB_CLONES void diagonal_range(Index begin, Index end, const Layout& layout, unsigned num_targets,
+                                  const Complex* d, Complex* s) {
+    const std::size_t patterns = std::size_t{1} << num_targets;
+    for_runs(begin, end, layout, [&](Index base, Index len) __attribute__((always_inline)) {
+        for (std::size_t r = 0; r < patterns; ++r) {
+            if (d[r] == Complex{1.0, 0.0}) continue;
+            const double dr = d[r].real(), di = d[r].imag();
+            double* p = reinterpret_cast<double*>(s + base + layout.offsets[r]);
+            for (Index j = 0; j < len; ++j) {
+                const double xr = p[2 * j], xi = p[2 * j + 1];
+                p[2 * j] = dr * xr - di * xi;
+                p[2 * j + 1] = dr * xi + di * xr;
+            }
+        }
+    });
+}
+
+QKDLAB_CLONES void x_range(Index begin, Index end, const Layout& layout, Complex* s) {
+    const Index flip = layout.offsets[1];
+    for_runs(begin, end, layout, [&](Index base, Index len) __attribute__((always_inline)) {
+        Complex* a = s + base;
+        Complex* b = s + base + flip;
+        for (Index j = 0; j < len; ++j) std::swap(a[j], b[j]);
+    });
+}
+
+void apply_range(const KernelOp& op, const Layout& layout, Index begin, Index end, Complex* s) {
+    switch (op.shape) {
+        case Shape::x:
+            x_range(begin, end, layout, s);
+            return;
+        case Shape::diagonal:
+            diagonal_range(begin, end, layout, op.num_targets, op.data.data(), s);
+            return;
+        case Shape::dense:
+            break;
+    }
+    switch (op.num_targets) {
+        case 1:
+            if (layout.count == 1 && op.targets[0] == 0) return dense1_lowest_range(begin, end, op.data.data(), s);
+            return dense1_range(begin, end, layout, op.data.data(), s);
+        case 2: return dense2_range(begin, end, layout, op.data.data(), s);
+        case 3: return dense3_range(begin, end, layout, op.data.data(), s);
+        case 4: return dense4_range(begin, end, layout, op.data.data(), s);
+        default: assert(false && "KernelOp with no targets");
+    }
+}
+
+Index item_count(const Layout& layout, Index dim) { return dim >> layout.count; }
+
+// Splits [0, items) into one contiguous range per thread.
+template <class RangeFn>
+void parallel_items(Index items, RangeFn&& range) {
+    if (items < PARALLEL_MIN_ITEMS || omp_in_parallel()) {
+        range(Index{0}, items);
+        return;
+    }
+#pragma omp parallel
+    {
+        const auto threads = static_cast<Index>(omp_get_num_threads());
+        const auto t = static_cast<Index>(omp_get_thread_num());
+        range(items * t / threads, items * (t + 1) / threads);
+    }
+}
+
+}  // namespace
+
+KernelOp make_kernel_op(const Matrix& matrix, std::span<const Qubit> targets, Index control_mask) {
+    assert(!targets.empty() && targets.size() <= MAX_TARGETS && matrix.dim() == (std::size_t{1} << targets.size()));
+    KernelOp op;
+    op.num_targets = static_cast<unsigned>(targets.size());
+    std::copy(targets.begin(), targets.end(), op.targets.begin());
+    op.control_mask = control_mask;
+    const std::size_t d = matrix.dim();
+    if (d == 2 && matrix(0, 0) == Complex{} && matrix(1, 1) == Complex{} && matrix(0, 1) == Complex{1.0} &&
+        matrix(1, 0) == Complex{1.0}) {
+        op.shape = Shape::x;
+    } else if (matrix.is_diagonal()) {
+        op.shape = Shape::diagonal;
+        for (std::size_t r = 0; r < d; ++r) op.data[r] = matrix(r, r);
+    } else {
+        op.shape = Shape::dense;
+        std::copy(matrix.data().begin(), matrix.data().end(), op.data.begin());
+    }
+    return op;
+}
+
+void apply(const KernelOp& op, Complex* state, Index dim) {
+    const Layout layout = make_layout(op.target_list(), op.control_mask);
+    parallel_items(item_count(layout, dim),
+                   [&](Index begin, Index end) { apply_range(op, layout, begin, end, state); });
+}
+
+void apply_serial(const KernelOp& op, Complex* state, Index dim) {
+    const Layout layout = make_layout(op.target_list(), op.control_mask);
+    apply_range(op, layout, 0, item_count(layout, dim), state);
+}
+
+void apply_dense_any(const Matrix& matrix, std::span<const Qubit> targets, Index control_mask, Complex* state,
+                     Index dim) {
+    const std::size_t d = matrix.dim();
+    const Layout layout = make_layout(targets, control_mask);
+    std::vector<Index> offsets(d, 0);
+    for (std::size_t r = 0; r < d; ++r)
+        for (std::size_t j = 0; j < targets.size(); ++j)
+            if ((r >> j) & 1) offsets[r] |= Index{1} << targets[j];
+    parallel_items(item_count(layout, dim), [&](Index begin, Index end) {
+        std::vector<Complex> in(d);
+        for (Index i = begin; i < end; ++i) {
+            Complex* s = state + expand(i, layout);
+            for (std::size_t c = 0; c < d; ++c) in[c] = s[offsets[c]];
+            for (std::size_t r = 0; r < d; ++r) {
+                Complex sum = 0;
+                for (std::size_t c = 0; c < d; ++c) sum += matrix(r, c) * in[c];
+                s[offsets[r]] = sum;
+            }
+        }
+    });
+}
+
+}  // namespace qkdlab::qsim::kernels

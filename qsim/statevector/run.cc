@@ -1,0 +1,196 @@
+#include "qkdlab/qsim/run.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "qkdlab/core/error.h"
+
+namespace qkdlab::qsim {
+
+struct CircuitRunner::Step {
+    std::variant<FusedProgram, Operation> action;
+};
+
+namespace {
+
+std::uint64_t register_value(const Register& reg, const ClassicalBits& bits) {
+    std::uint64_t value = 0;
+    for (std::size_t k = 0; k < reg.size && k < 64; ++k)
+        if (bits[reg.offset + k]) value |= std::uint64_t{1} << k;
+    return value;
+}
+
+}  // namespace
+
+std::string format_clbits(const Circuit& circuit, const ClassicalBits& bits) {
+    std::string key;
+    if (circuit.cregs().empty()) {
+        for (std::size_t k = bits.size(); k-- > 0;) key += bits[k] ? '1' : '0';
+        return key;
+    }
+    for (std::size_t r = circuit.cregs().size(); r-- > 0;) {
+        const Register& reg = circuit.cregs()[r];
+        if (!key.empty()) key += ' ';
+        for (std::size_t k = reg.size; k-- > 0;) key += bits[reg.offset + k] ? '1' : '0';
+    }
+    return key;
+}
+
+CircuitRunner::CircuitRunner(const Circuit& circuit, const FusionOptions& options) : circuit_(circuit) {
+    if (circuit.num_qubits() > MAX_STATE_VECTOR_QUBITS) {
+        throw Error("the circuit has " + std::to_string(circuit.num_qubits()) + " qubits; a state vector holds at most " +
+                    std::to_string(MAX_STATE_VECTOR_QUBITS));
+    }
+    const auto ops = circuit.operations();
+    const std::size_t n = circuit.num_qubits();
+
+    // Terminal measurements, found walking backwards.
+    std::vector<bool> terminal(ops.size(), false);
+    std::vector<bool> qubit_used_later(n, false), creg_read_later(circuit.cregs().size(), false);
+    std::vector<bool> clbit_written_by_body_later(circuit.num_clbits(), false);
+    const auto creg_of = [&](std::size_t clbit) {
+        for (std::size_t r = 0; r < circuit.cregs().size(); ++r) {
+            const Register& reg = circuit.cregs()[r];
+            if (clbit >= reg.offset && clbit < reg.offset + reg.size) return std::optional<std::size_t>(r);
+        }
+        return std::optional<std::size_t>();
+    };
+    for (std::size_t i = ops.size(); i-- > 0;) {
+        const Operation& op = ops[i];
+        if (op.kind == OpKind::barrier) continue;
+        if (op.kind == OpKind::measure && !op.condition) {
+            const auto creg = creg_of(op.clbits[0]);
+            if (!qubit_used_later[op.qubits[0]] && !clbit_written_by_body_later[op.clbits[0]] &&
+                !(creg && creg_read_later[*creg])) {
+                terminal[i] = true;
+                continue;
+            }
+        }
+        for (Qubit q : op.qubits) qubit_used_later[q] = true;
+        for (Qubit q : op.controls) qubit_used_later[q] = true;
+        if (op.condition) creg_read_later[op.condition->creg] = true;
+        for (std::size_t c : op.clbits) clbit_written_by_body_later[c] = true;
+    }
+
+    // The body, simplified where the outcome is known before running: a reset of a qubit nothing
+    // has touched does nothing, and a register nothing has written reads 0.
+    std::vector<Operation> body;
+    std::vector<bool> touched(n, false), written(circuit.cregs().size(), false);
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+        const Operation& op = ops[i];
+        if (terminal[i]) {
+            terminal_.push_back({op.qubits[0], op.clbits[0]});
+            continue;
+        }
+        if (op.kind == OpKind::barrier) continue;
+        Operation simplified = op;
+        if (op.condition && !written[op.condition->creg]) {
+            if (op.condition->value != 0) continue;
+            simplified.condition.reset();
+        }
+        if (op.kind == OpKind::reset && !touched[op.qubits[0]]) continue;
+        for (Qubit q : op.qubits) touched[q] = true;
+        for (Qubit q : op.controls) touched[q] = true;
+        for (std::size_t c : op.clbits)
+            if (const auto creg = creg_of(c)) written[*creg] = true;
+        if (op.kind == OpKind::measure || op.kind == OpKind::reset) random_body_ = true;
+        body.push_back(std::move(simplified));
+    }
+
+    // Unitary stretches become fused programs; everything else stays a single operation.
+    std::size_t start = 0;
+    const auto is_plain_unitary = [](const Operation& op) {
+        return (op.kind == OpKind::gate || op.kind == OpKind::unitary) && !op.condition;
+    };
+    while (start < body.size()) {
+        std::size_t end = start;
+        while (end < body.size() && is_plain_unitary(body[end])) ++end;
+        if (end > start) {
+            body_.push_back({FusedProgram(std::span<const Operation>(body).subspan(start, end - start),
+                                          static_cast<unsigned>(n), options)});
+            start = end;
+        } else {
+            body_.push_back({std::move(body[start])});
+            ++start;
+        }
+    }
+}
+
+CircuitRunner::CircuitRunner(CircuitRunner&&) noexcept = default;
+CircuitRunner::~CircuitRunner() = default;
+
+bool CircuitRunner::samples_from_one_simulation() const { return !random_body_; }
+bool CircuitRunner::final_state_is_deterministic() const { return !random_body_; }
+
+std::size_t CircuitRunner::passes() const {
+    std::size_t passes = 0;
+    for (const Step& step : body_)
+        passes += std::holds_alternative<FusedProgram>(step.action) ? std::get<FusedProgram>(step.action).stats().passes
+                                                                     : 1;
+    return passes;
+}
+
+ClassicalBits CircuitRunner::run_body(StateVector& state, core::Rng& rng) const {
+    state.set_basis_state(0);
+    ClassicalBits bits(circuit_.num_clbits(), false);
+    for (const Step& step : body_) {
+        if (const auto* program = std::get_if<FusedProgram>(&step.action)) {
+            program->run(state);
+            continue;
+        }
+        const Operation& op = std::get<Operation>(step.action);
+        if (op.condition &&
+            register_value(circuit_.cregs()[op.condition->creg], bits) != op.condition->value) {
+            continue;
+        }
+        switch (op.kind) {
+            case OpKind::gate: state.apply_gate(op.gate, op.qubits, op.params); break;
+            case OpKind::unitary: state.apply_matrix(op.matrix, op.qubits, op.controls); break;
+            case OpKind::measure: bits[op.clbits[0]] = state.measure(op.qubits[0], rng) == 1; break;
+            case OpKind::reset: state.reset(op.qubits[0], rng); break;
+            case OpKind::barrier: break;
+        }
+    }
+    return bits;
+}
+
+ClassicalBits CircuitRunner::run(StateVector& state, core::Rng& rng) const {
+    if (state.num_qubits() != circuit_.num_qubits()) {
+        throw Error("the circuit has " + std::to_string(circuit_.num_qubits()) + " qubits, the state " +
+                    std::to_string(state.num_qubits()));
+    }
+    ClassicalBits bits = run_body(state, rng);
+    for (const TerminalMeasure& m : terminal_) bits[m.clbit] = state.measure(m.qubit, rng) == 1;
+    return bits;
+}
+
+StateVector CircuitRunner::final_state(core::Rng& rng) const {
+    StateVector state(static_cast<unsigned>(circuit_.num_qubits()));
+    run_body(state, rng);
+    return state;
+}
+
+Counts CircuitRunner::counts(std::size_t shots, core::Rng& rng) const {
+    Counts counts;
+    StateVector state(static_cast<unsigned>(circuit_.num_qubits()));
+    if (random_body_) {
+        for (std::size_t shot = 0; shot < shots; ++shot) ++counts[format_clbits(circuit_, run(state, rng))];
+        return counts;
+    }
+    const ClassicalBits body_bits = run_body(state, rng);
+    std::vector<Index> samples = state.sample(shots, rng);
+    std::sort(samples.begin(), samples.end());
+    for (std::size_t i = 0; i < samples.size();) {
+        std::size_t j = i;
+        while (j < samples.size() && samples[j] == samples[i]) ++j;
+        ClassicalBits bits = body_bits;
+        for (const TerminalMeasure& m : terminal_) bits[m.clbit] = ((samples[i] >> m.qubit) & 1) != 0;
+        counts[format_clbits(circuit_, bits)] += j - i;
+        i = j;
+    }
+    return counts;
+}
+
+}  // namespace qkdlab::qsim
