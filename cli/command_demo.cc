@@ -77,10 +77,10 @@ int run_demo(const DemoOptions& options, Streams io) {
 Command add_demo_command(CLI::App& app) {
     auto options = std::make_shared<DemoOptions>();
     CLI::App* demo = app.add_subcommand("demo", "Run the built-in demonstration on default settings");
-    demo->add_option("--theta", options->theta, "Angle of the state to teleport, RY(theta)|0>", true)
+    demo->add_option("--theta", options->theta, "Angle of the state to teleport, RY(theta)|0>")->capture_default_str()
         ->check(CLI::Range(0.0, 6.2832));
-    demo->add_option("--shots", options->shots, "Shots", true)->check(CLI::Range(std::size_t{1}, std::size_t{1} << 26));
-    demo->add_option("--seed", options->seed, "Seed of the generator", true);
+    demo->add_option("--shots", options->shots, "Shots")->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1} << 26));
+    demo->add_option("--seed", options->seed, "Seed of the generator")->capture_default_str();
     demo->add_flag("--json", options->json, "Write a JSON result");
     demo->add_option("--out", options->out, "Write the result to this file instead of stdout");
     return {demo, [options](Streams io) { return run_demo(*options, io); }};

@@ -20,7 +20,7 @@ namespace {
 #define QKDLAB_INLINE __attribute__((always_inline))
 
 // Below this many independent items a kernel runs on the calling thread only.
-constexpr Index PARALLEL_MIN_ITEMS = Index{1} << 13;
+constexpr Index PARALLEL_MIN_ITEMS = Index{1} << 15;
 
 // Where the bits an operation involves sit. The kernels enumerate "items": basis indices with every
 // involved bit zero (then the control bits set), in order, grouped in runs of consecutive indices

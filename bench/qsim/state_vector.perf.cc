@@ -1,0 +1,141 @@
+// Speed of the state-vector engine against this machine's in-place update bandwidth.
+//
+// The first benchmark measures the limit: a read-modify-write pass over a 1 GiB array with all
+// OpenMP threads. Every benchmark after it reports the bytes it moves per second (one pass over
+// the state reads and writes 2 * 16 * 2^n bytes), its share of that limit, and the peak RSS of the
+// process against the size of the state. Circuits report passes over the state and the time per
+// gate, fused against one pass per gate.
+// Run: build/bench/state_vector.perf --benchmark_min_time=1 (bench/RESULTS.md has the figures).
+
+#include <benchmark/benchmark.h>
+#include <omp.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "qkdlab/core/rng.h"
+#include "qkdlab/qsim/circuit_library.h"
+#include "qkdlab/qsim/fusion.h"
+#include "qkdlab/qsim/state_vector.h"
+
+namespace {
+
+using namespace qkdlab;
+using qsim::GateKind;
+using qsim::Index;
+using qsim::Qubit;
+using Clock = std::chrono::steady_clock;
+
+double g_limit_gb_per_s = 0;  // set by bandwidth_inplace, which runs first
+
+double peak_rss_mib() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+double state_bytes(unsigned n) { return std::ldexp(16.0, static_cast<int>(n)); }
+
+// Counters for `passes` read-modify-write passes over the state per iteration, timed by the caller.
+void report(benchmark::State& state, double seconds, double passes, unsigned n) {
+    const double gb_per_s = 2 * state_bytes(n) * passes * static_cast<double>(state.iterations()) / seconds / 1e9;
+    state.counters["GB/s"] = gb_per_s;
+    if (g_limit_gb_per_s > 0) state.counters["share"] = gb_per_s / g_limit_gb_per_s;
+    state.counters["state_MiB"] = state_bytes(n) / (1 << 20);
+    state.counters["peak_rss_MiB"] = peak_rss_mib();
+}
+
+void bandwidth_inplace(benchmark::State& state) {
+    const std::size_t n = (std::size_t{1} << 30) / sizeof(double);
+    std::unique_ptr<double, decltype(&std::free)> data(static_cast<double*>(std::aligned_alloc(64, n * sizeof(double))),
+                                                       &std::free);
+    double* x = data.get();
+    const auto count = static_cast<std::int64_t>(n);
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < count; ++i) x[i] = 1.0;
+    double seconds = 0;
+    for (auto _ : state) {
+        const auto start = Clock::now();
+#pragma omp parallel for schedule(static)
+        for (std::int64_t i = 0; i < count; ++i) x[i] = x[i] * 0.999 + 0.001;
+        benchmark::ClobberMemory();
+        seconds += std::chrono::duration<double>(Clock::now() - start).count();
+    }
+    g_limit_gb_per_s = 2.0 * static_cast<double>(n * sizeof(double)) * static_cast<double>(state.iterations()) /
+                       seconds / 1e9;
+    state.counters["GB/s"] = g_limit_gb_per_s;
+    state.counters["threads"] = omp_get_max_threads();
+}
+BENCHMARK(bandwidth_inplace)->Name("bandwidth/inplace_rmw/1GiB")->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// One gate applied repeatedly to an n-qubit state.
+template <GateKind KIND>
+void gate(benchmark::State& state, const char* where) {
+    const auto n = static_cast<unsigned>(state.range(0));
+    qsim::StateVector psi(n);
+    const bool highest = std::string_view(where) == "highest";
+    const Qubit q = highest ? n - 1 : 0;
+    std::vector<Qubit> qubits = {q};
+    if (qsim::gate_info(KIND).num_qubits == 2) qubits = {n / 2 - 1, n / 2};
+    const std::vector<double> params(qsim::gate_info(KIND).num_params, 0.3);
+    double seconds = 0;
+    for (auto _ : state) {
+        const auto start = Clock::now();
+        psi.apply_gate(KIND, qubits, params);
+        seconds += std::chrono::duration<double>(Clock::now() - start).count();
+    }
+    report(state, seconds, 1, n);
+}
+
+void gate_1q_lowest(benchmark::State& s) { gate<GateKind::h>(s, "lowest"); }
+void gate_1q_highest(benchmark::State& s) { gate<GateKind::h>(s, "highest"); }
+void gate_2q_dense(benchmark::State& s) { gate<GateKind::rxx>(s, "middle"); }
+void gate_2q_cx(benchmark::State& s) { gate<GateKind::cx>(s, "middle"); }
+
+#define GATE_SIZES ->Arg(20)->Arg(24)->Arg(26)->Arg(28)->UseRealTime()->Unit(benchmark::kMillisecond)
+BENCHMARK(gate_1q_lowest)->Name("gate_1q/h/lowest") GATE_SIZES;
+BENCHMARK(gate_1q_highest)->Name("gate_1q/h/highest") GATE_SIZES;
+BENCHMARK(gate_2q_dense)->Name("gate_2q/rxx/middle") GATE_SIZES;
+BENCHMARK(gate_2q_cx)->Name("gate_2q/cx/middle") GATE_SIZES;
+
+void run_circuit(benchmark::State& state, const qsim::Circuit& circuit, bool fused) {
+    const auto n = static_cast<unsigned>(circuit.num_qubits());
+    qsim::FusionOptions options;
+    options.merge_single_qubit_gates = fused;
+    options.cache_blocking = fused;
+    const qsim::FusedProgram program(circuit.operations(), n, options);
+    qsim::StateVector psi(n);
+    double seconds = 0;
+    for (auto _ : state) {
+        const auto start = Clock::now();
+        program.run(psi);
+        seconds += std::chrono::duration<double>(Clock::now() - start).count();
+    }
+    const auto& stats = program.stats();
+    report(state, seconds, static_cast<double>(stats.passes), n);
+    state.counters["gates"] = static_cast<double>(stats.gates);
+    state.counters["passes"] = static_cast<double>(stats.passes);
+    state.counters["ms_per_gate"] = 1e3 * seconds / static_cast<double>(state.iterations()) /
+                                    static_cast<double>(stats.gates);
+}
+
+void random_layers(benchmark::State& state) {
+    core::Rng rng(7);
+    run_circuit(state, qsim::random_layered_circuit(static_cast<unsigned>(state.range(0)), 10, rng), state.range(1) != 0);
+}
+void qft(benchmark::State& state) {
+    run_circuit(state, qsim::qft_circuit(static_cast<unsigned>(state.range(0))), state.range(1) != 0);
+}
+
+#define CIRCUIT_SIZES \
+    ->ArgsProduct({{20, 24, 26}, {0, 1}})->ArgNames({"n", "fused"})->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond)
+BENCHMARK(random_layers)->Name("random_circuit/10_layers") CIRCUIT_SIZES;
+BENCHMARK(qft)->Name("qft") CIRCUIT_SIZES;
+
+}  // namespace
+
+BENCHMARK_MAIN();
