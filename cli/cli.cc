@@ -19,14 +19,34 @@ constexpr AddCommand COMMANDS[] = {
     add_demo_command,
 };
 
-}  // namespace
+constexpr const char* APP_DESCRIPTION = "qkdlab: a quantum-channel and QKD emulator";
 
-int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    CLI::App app{"qkdlab: a quantum-channel and QKD emulator", "qkdlab"};
+// The app with every subcommand added; `commands` receives their actions.
+void build_app(CLI::App& app, std::vector<Command>& commands) {
     app.require_subcommand(1);
     app.set_version_flag("--version", "qkdlab 0.1.0");
-    std::vector<Command> commands;
     for (AddCommand add : COMMANDS) commands.push_back(add(app));
+}
+
+}  // namespace
+
+std::string reference_markdown() {
+    CLI::App app{APP_DESCRIPTION, "qkdlab"};
+    std::vector<Command> commands;
+    build_app(app, commands);
+    std::string md = "# qkdlab command-line reference\n\n"
+                     "Generated from the commands' own `--help` by `cmake --build build --target cli_docs`; a test fails "
+                     "when this file and the commands drift apart.\n\n## qkdlab\n\n```\n" +
+                     app.help() + "```\n";
+    for (const Command& command : commands)
+        md += "\n## qkdlab " + command.app->get_name() + "\n\n```\n" + command.app->help() + "```\n";
+    return md;
+}
+
+int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    CLI::App app{APP_DESCRIPTION, "qkdlab"};
+    std::vector<Command> commands;
+    build_app(app, commands);
 
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them last first
     try {

@@ -16,4 +16,7 @@ inline constexpr int EXIT_BAD_INPUT = 2;
 // `err`. Never throws.
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
+// docs/cli.md: the --help of the app and of every subcommand, as Markdown.
+std::string reference_markdown();
+
 }  // namespace qkdlab::cli

@@ -17,9 +17,8 @@ namespace {
 
 using std::numbers::pi;
 
-// tests/testdata/qasm, found from this file's path.
-const std::filesystem::path TESTDATA =
-    std::filesystem::path(__FILE__).parent_path().parent_path() / "testdata" / "qasm";
+// tests/testdata/qasm
+const std::filesystem::path TESTDATA = std::filesystem::path(QKDLAB_TESTDATA_DIR) / "qasm";
 
 Circuit parse(const std::string& body) { return parse_qasm("OPENQASM 2.0;\ninclude \"qelib1.inc\";\n" + body); }
 

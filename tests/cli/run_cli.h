@@ -1,0 +1,26 @@
+#pragma once
+// Runs the qkdlab command line in-process and keeps what it wrote.
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/cli.h"
+
+namespace qkdlab::cli::testing {
+
+struct Outcome {
+    int status;
+    std::string out;
+    std::string err;
+};
+
+inline Outcome run_cli(const std::vector<std::string>& args) {
+    std::ostringstream out, err;
+    const int status = run(args, out, err);
+    return {status, out.str(), err.str()};
+}
+
+inline std::string testdata(const std::string& name) { return std::string(QKDLAB_TESTDATA_DIR) + "/cli/" + name; }
+
+}  // namespace qkdlab::cli::testing

@@ -1,0 +1,10 @@
+OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[3];
+creg low[2];
+creg high[1];
+x q[0];
+ry(pi/3) q[2];
+measure q[0] -> low[0];
+measure q[1] -> low[1];
+measure q[2] -> high[0];
