@@ -1,6 +1,9 @@
 #include "qkdlab/qsim/run.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <boost/random/binomial_distribution.hpp>
 #include <optional>
 #include <string>
 #include <variant>
@@ -22,6 +25,23 @@ std::uint64_t register_value(const Register& reg, const ClassicalBits& bits) {
     return value;
 }
 
+// Memory that shot branching may fill with copies of the state: a quarter of physical memory.
+std::size_t branching_budget_bytes() {
+    const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+    if (pages <= 0 || page <= 0) return std::size_t{1} << 30;
+    return static_cast<std::size_t>(pages) * static_cast<std::size_t>(page) / 4;
+}
+
+// The state and bits after a measurement or reset came out as `outcome`.
+void apply_outcome(const Operation& op, int outcome, StateVector& state, ClassicalBits& bits) {
+    state.project(op.qubits[0], outcome);
+    if (op.kind == OpKind::measure) {
+        bits[op.clbits[0]] = outcome == 1;
+    } else if (outcome == 1) {
+        state.apply_gate(GateKind::x, op.qubits);
+    }
+}
+
 }  // namespace
 
 std::string format_clbits(const Circuit& circuit, const ClassicalBits& bits) {
@@ -38,7 +58,8 @@ std::string format_clbits(const Circuit& circuit, const ClassicalBits& bits) {
     return key;
 }
 
-CircuitRunner::CircuitRunner(const Circuit& circuit, const FusionOptions& options) : circuit_(circuit) {
+CircuitRunner::CircuitRunner(const Circuit& circuit, const FusionOptions& options, std::size_t branch_memory_bytes)
+    : circuit_(circuit) {
     if (circuit.num_qubits() > MAX_STATE_VECTOR_QUBITS) {
         throw Error("the circuit has " + std::to_string(circuit.num_qubits()) + " qubits; a state vector holds at most " +
                     std::to_string(MAX_STATE_VECTOR_QUBITS));
@@ -98,6 +119,9 @@ CircuitRunner::CircuitRunner(const Circuit& circuit, const FusionOptions& option
         if (op.kind == OpKind::measure || op.kind == OpKind::reset) random_body_ = true;
         body.push_back(std::move(simplified));
     }
+
+    const double state_bytes = std::ldexp(static_cast<double>(sizeof(Complex)), static_cast<int>(n));
+    max_copies_ = static_cast<unsigned>(std::min(64.0, static_cast<double>(branch_memory_bytes > 0 ? branch_memory_bytes : branching_budget_bytes()) / state_bytes));
 
     // Unitary stretches become fused programs; everything else stays a single operation.
     std::size_t start = 0;
@@ -172,23 +196,74 @@ StateVector CircuitRunner::final_state(core::Rng& rng) const {
     return state;
 }
 
-Counts CircuitRunner::counts(std::size_t shots, core::Rng& rng) const {
-    Counts counts;
-    StateVector state(static_cast<unsigned>(circuit_.num_qubits()));
-    if (random_body_) {
-        for (std::size_t shot = 0; shot < shots; ++shot) ++counts[format_clbits(circuit_, run(state, rng))];
-        return counts;
-    }
-    const ClassicalBits body_bits = run_body(state, rng);
+void CircuitRunner::count_terminal_samples(const StateVector& state, const ClassicalBits& bits, std::size_t shots,
+                                           core::Rng& rng, Counts& counts) const {
     std::vector<Index> samples = state.sample(shots, rng);
     std::sort(samples.begin(), samples.end());
     for (std::size_t i = 0; i < samples.size();) {
         std::size_t j = i;
         while (j < samples.size() && samples[j] == samples[i]) ++j;
-        ClassicalBits bits = body_bits;
-        for (const TerminalMeasure& m : terminal_) bits[m.clbit] = ((samples[i] >> m.qubit) & 1) != 0;
-        counts[format_clbits(circuit_, bits)] += j - i;
+        ClassicalBits shot_bits = bits;
+        for (const TerminalMeasure& m : terminal_) shot_bits[m.clbit] = ((samples[i] >> m.qubit) & 1) != 0;
+        counts[format_clbits(circuit_, shot_bits)] += j - i;
         i = j;
+    }
+}
+
+// `shots` shots that share their history up to body step `first_step`, in `state` with `bits`.
+// `depth` copies of the state are alive above this call; branching makes one more while that
+// leaves room for the scratch copy that one-at-a-time shots need.
+void CircuitRunner::branch(std::size_t first_step, StateVector& state, ClassicalBits bits, std::size_t shots,
+                           unsigned depth, core::Rng& rng, Counts& counts) const {
+    for (std::size_t i = first_step; i < body_.size(); ++i) {
+        if (const auto* program = std::get_if<FusedProgram>(&body_[i].action)) {
+            program->run(state);
+            continue;
+        }
+        const Operation& op = std::get<Operation>(body_[i].action);
+        if (op.condition && register_value(circuit_.cregs()[op.condition->creg], bits) != op.condition->value) {
+            continue;
+        }
+        if (op.kind == OpKind::gate) {
+            state.apply_gate(op.gate, op.qubits, op.params);
+        } else if (op.kind == OpKind::unitary) {
+            state.apply_matrix(op.matrix, op.qubits, op.controls);
+        } else if (op.kind == OpKind::measure || op.kind == OpKind::reset) {
+            const double p1 = std::clamp(state.probability_one(op.qubits[0]) / state.norm_squared(), 0.0, 1.0);
+            const auto ones = static_cast<std::size_t>(
+                boost::random::binomial_distribution<long long>(static_cast<long long>(shots), p1)(rng));
+            if (ones == 0 || ones == shots) {
+                apply_outcome(op, ones == 0 ? 0 : 1, state, bits);
+                continue;
+            }
+            if (depth + 2 > max_copies_) {  // no room for another branch: one shot at a time
+                for (std::size_t shot = 0; shot < shots; ++shot) {
+                    StateVector scratch = state;
+                    branch(i, scratch, bits, 1, depth + 1, rng, counts);
+                }
+                return;
+            }
+            StateVector one = state;
+            ClassicalBits one_bits = bits;
+            apply_outcome(op, 1, one, one_bits);
+            branch(i + 1, one, std::move(one_bits), ones, depth + 1, rng, counts);
+            apply_outcome(op, 0, state, bits);
+            shots -= ones;
+        }
+    }
+    count_terminal_samples(state, bits, shots, rng, counts);
+}
+
+Counts CircuitRunner::counts(std::size_t shots, core::Rng& rng) const {
+    Counts counts;
+    StateVector state(static_cast<unsigned>(circuit_.num_qubits()));
+    if (!random_body_) {
+        count_terminal_samples(state, run_body(state, rng), shots, rng, counts);
+    } else if (max_copies_ >= 1) {
+        state.set_basis_state(0);
+        branch(0, state, ClassicalBits(circuit_.num_clbits(), false), shots, 0, rng, counts);
+    } else {  // no memory for a second state: every shot from the start
+        for (std::size_t shot = 0; shot < shots; ++shot) ++counts[format_clbits(circuit_, run(state, rng))];
     }
     return counts;
 }

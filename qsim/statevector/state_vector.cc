@@ -148,15 +148,24 @@ int StateVector::measure(Qubit qubit, core::Rng& rng) {
     const double p1 = probability_one(qubit);
     const double p0 = std::max(0.0, norm_squared() - p1);
     const int outcome = boost::random::uniform_01<double>()(rng) * (p0 + p1) < p1 ? 1 : 0;
-    const double p = outcome ? p1 : p0;
+    project(qubit, outcome);
+    return outcome;
+}
+
+void StateVector::project(Qubit qubit, int outcome) {
+    const double p1 = probability_one(qubit);
+    const double p = outcome == 1 ? p1 : std::max(0.0, norm_squared() - p1);
+    if (!(p > 0)) {
+        throw Error("cannot project qubit " + std::to_string(qubit) + " onto |" + std::to_string(outcome) +
+                    ">: it has probability zero");
+    }
     kernels::KernelOp collapse;
     collapse.shape = kernels::Shape::diagonal;
     collapse.num_targets = 1;
     collapse.targets[0] = qubit;
-    collapse.data[outcome] = 1 / std::sqrt(p);
-    collapse.data[1 - outcome] = 0;
+    collapse.data[outcome == 1 ? 1 : 0] = 1 / std::sqrt(p);
+    collapse.data[outcome == 1 ? 0 : 1] = 0;
     kernels::apply(collapse, data_.get(), dim());
-    return outcome;
 }
 
 void StateVector::reset(Qubit qubit, core::Rng& rng) {

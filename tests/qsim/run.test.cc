@@ -154,6 +154,34 @@ TEST(run, same_seed_same_counts_and_both_paths_agree) {
     EXPECT_NEAR(frequency(counts, "011", shots), p11, four_sigma(p11, shots));
 }
 
+// Three mid-circuit measurements of |+> qubits, each followed by a gate that depends on it: shots
+// branch into 8 histories. Every memory budget (branching, one shot at a time from a scratch copy,
+// every shot from the start) gives the uniform law within 4 sigma, and the same seed the same counts.
+TEST(run, shot_branching_under_every_memory_budget) {
+    Circuit c;
+    c.add_qreg("q", 3);
+    c.add_creg("m", 3);
+    c.add_creg("out", 1);
+    for (Qubit q = 0; q < 3; ++q) c.h(q).measure(q, q);
+    c.append_gate(GateKind::x, Q0, {}, Condition{0, 5});  // flips qubit 0 back only for history 101
+    c.measure(0, 3);
+    const std::size_t shots = 8000;
+    const std::size_t state_bytes = 16 << 3;
+    for (std::size_t budget : {std::size_t{0}, 3 * state_bytes, state_bytes, state_bytes / 2}) {
+        const CircuitRunner runner(c, {}, budget);
+        EXPECT_FALSE(runner.samples_from_one_simulation());
+        core::Rng rng(12), again(12);
+        const Counts counts = runner.counts(shots, rng);
+        EXPECT_EQ(counts, runner.counts(shots, again)) << budget;
+        ASSERT_EQ(counts.size(), 8u) << budget;
+        for (const auto& [key, count] : counts) {
+            const bool flipped = key.substr(2) == "101";
+            EXPECT_EQ(key[0], flipped ? '0' : key.back()) << key;  // out = qubit 0 after the correction
+            EXPECT_NEAR(static_cast<double>(count) / shots, 0.125, four_sigma(0.125, shots)) << key << " " << budget;
+        }
+    }
+}
+
 TEST(run, final_state_stops_before_terminal_measurements) {
     Circuit c(2, 2);
     c.h(0).cx(0, 1).measure(0, 0).measure(1, 1);

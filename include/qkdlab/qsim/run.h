@@ -5,7 +5,10 @@
 // The runner splits the circuit into unitary stretches (each a FusedProgram) and the operations
 // between them. A measurement is terminal when nothing acts on its qubit afterwards and no later
 // condition reads its register; if every measurement is terminal and nothing random comes before
-// them, one simulation of the state gives every shot by sampling.
+// them, one simulation of the state gives every shot by sampling. Otherwise shots branch: at a
+// mid-circuit measurement or reset, the shots still together split binomially between the two
+// outcomes, and each branch goes on with its own copy of the state, so a circuit is simulated
+// once per distinct history rather than once per shot (copies are bounded by a memory budget).
 
 #include <cstddef>
 #include <map>
@@ -32,7 +35,10 @@ std::string format_clbits(const Circuit& circuit, const ClassicalBits& bits);
 
 class CircuitRunner {
 public:
-    explicit CircuitRunner(const Circuit& circuit, const FusionOptions& options = {});
+    // `branch_memory_bytes` bounds the copies of the state that shot branching holds (0: a quarter
+    // of physical memory); with room for fewer than one copy, every shot runs from the start.
+    explicit CircuitRunner(const Circuit& circuit, const FusionOptions& options = {},
+                           std::size_t branch_memory_bytes = 0);
     CircuitRunner(CircuitRunner&&) noexcept;
     ~CircuitRunner();
 
@@ -57,11 +63,16 @@ private:
         std::size_t clbit;
     };
     ClassicalBits run_body(StateVector& state, core::Rng& rng) const;
+    void branch(std::size_t first_step, StateVector& state, ClassicalBits bits, std::size_t shots, unsigned depth,
+                core::Rng& rng, Counts& counts) const;
+    void count_terminal_samples(const StateVector& state, const ClassicalBits& bits, std::size_t shots,
+                                core::Rng& rng, Counts& counts) const;
 
     Circuit circuit_;
     std::vector<Step> body_;
     std::vector<TerminalMeasure> terminal_;
     bool random_body_ = false;
+    unsigned max_copies_ = 0;  // copies of the state that shot branching may hold at once
 };
 
 }  // namespace qkdlab::qsim

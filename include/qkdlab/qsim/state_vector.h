@@ -48,6 +48,9 @@ public:
     int measure(Qubit qubit, core::Rng& rng);
     // Put the qubit into |0> (measure, then flip if 1).
     void reset(Qubit qubit, core::Rng& rng);
+    // Project the qubit onto |outcome> and renormalise. Throws qkdlab::Error if that outcome has
+    // probability zero.
+    void project(Qubit qubit, int outcome);
 
     // P(qubit = 1).
     double probability_one(Qubit qubit) const;
