@@ -1,0 +1,51 @@
+// Grover search over 3 qubits for the marked state |101> (q[2]=1, q[1]=0, q[0]=1), two iterations.
+// Written the way Qiskit's qasm2 exporter writes a circuit: qelib1 gates one per line, a gate the
+// library lacks (ccz) defined once at the top.
+OPENQASM 2.0;
+include "qelib1.inc";
+gate ccz q0,q1,q2 { h q2; ccx q0,q1,q2; h q2; }
+qreg q[3];
+creg c[3];
+h q[0];
+h q[1];
+h q[2];
+barrier q[0],q[1],q[2];
+x q[1];
+ccz q[0],q[1],q[2];
+x q[1];
+barrier q[0],q[1],q[2];
+h q[0];
+h q[1];
+h q[2];
+x q[0];
+x q[1];
+x q[2];
+ccz q[0],q[1],q[2];
+x q[0];
+x q[1];
+x q[2];
+h q[0];
+h q[1];
+h q[2];
+barrier q[0],q[1],q[2];
+x q[1];
+ccz q[0],q[1],q[2];
+x q[1];
+barrier q[0],q[1],q[2];
+h q[0];
+h q[1];
+h q[2];
+x q[0];
+x q[1];
+x q[2];
+ccz q[0],q[1],q[2];
+x q[0];
+x q[1];
+x q[2];
+h q[0];
+h q[1];
+h q[2];
+barrier q[0],q[1],q[2];
+measure q[0] -> c[0];
+measure q[1] -> c[1];
+measure q[2] -> c[2];
