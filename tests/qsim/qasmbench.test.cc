@@ -58,16 +58,14 @@ std::string key_shape(std::string key) {
 TEST(qasmbench, every_file_loads_and_runs) {
     const std::vector<std::filesystem::path> files = qasmbench_files();
     EXPECT_EQ(files.size(), 21u);
+    const std::size_t shots = 200;
     for (const auto& file : files) {
         SCOPED_TRACE(file.filename().string());
         if (file.filename() == MALFORMED_FILE) continue;
         const Circuit circuit = read_qasm_file(file);
         EXPECT_GT(circuit.operations().size(), 0u);
-        const CircuitRunner runner(circuit);
-        // Fewer shots where each is a run of its own (square_root_n18: 18 qubits and 65 resets).
-        const std::size_t shots = runner.samples_from_one_simulation() ? 200 : 20;
         std::size_t total = 0;
-        for (const auto& [key, count] : sample(runner, shots, 11)) {
+        for (const auto& [key, count] : sample(CircuitRunner(circuit), shots, 11)) {
             EXPECT_EQ(key_shape(key), expected_key_shape(circuit)) << "key '" << key << "'";
             total += count;
         }
@@ -87,7 +85,7 @@ TEST(qasmbench, malformed_file_is_rejected_with_its_place) {
 }
 
 // One circuit whose shots come from a single simulation and one with mid-circuit measurement and
-// classical control, where every shot is its own run.
+// classical control, whose shots branch at the measurement.
 TEST(qasmbench, same_seed_gives_same_counts) {
     for (const char* name : {"qaoa_n6.qasm", "cc_n12.qasm"}) {
         SCOPED_TRACE(name);
