@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 #include <cassert>
 #include <vector>
 
@@ -71,8 +72,8 @@ QKDLAB_INLINE inline void for_runs(Index begin, Index end, const Layout& layout,
 template <unsigned K>
 QKDLAB_INLINE inline void dense_run(Complex* s, Index len, const Index* offsets, const Complex* m) {
     constexpr unsigned D = 1u << K;
-    double* p = reinterpret_cast<double*>(s);
-    const double* md = reinterpret_cast<const double*>(m);
+    double* __restrict p = reinterpret_cast<double*>(s);
+    const double* __restrict md = reinterpret_cast<const double*>(m);
     for (Index j = 0; j < len; ++j) {
         double xr[D], xi[D];
         for (unsigned c = 0; c < D; ++c) {
@@ -89,21 +90,6 @@ QKDLAB_INLINE inline void dense_run(Complex* s, Index len, const Index* offsets,
             p[2 * (offsets[r] + j)] = yr;
             p[2 * (offsets[r] + j) + 1] = yi;
         }
-    }
-}
-
-// The one-qubit gate on qubit 0: the pairs are adjacent, one contiguous sweep.
-QKDLAB_CLONES void dense1_lowest_range(Index begin, Index end, const Complex* m, Complex* s) {
-    double* p = reinterpret_cast<double*>(s + 2 * begin);
-    const double* md = reinterpret_cast<const double*>(m);
-    const double m00r = md[0], m00i = md[1], m01r = md[2], m01i = md[3];
-    const double m10r = md[4], m10i = md[5], m11r = md[6], m11i = md[7];
-    for (Index j = 0; j < end - begin; ++j) {
-        const double ar = p[4 * j], ai = p[4 * j + 1], br = p[4 * j + 2], bi = p[4 * j + 3];
-        p[4 * j] = m00r * ar - m00i * ai + m01r * br - m01i * bi;
-        p[4 * j + 1] = m00r * ai + m00i * ar + m01r * bi + m01i * br;
-        p[4 * j + 2] = m10r * ar - m10i * ai + m11r * br - m11i * bi;
-        p[4 * j + 3] = m10r * ai + m10i * ar + m11r * bi + m11i * br;
     }
 }
 
@@ -135,7 +121,7 @@ QKDLAB_CLONES void diagonal_range(Index begin, Index end, const Layout& layout, 
         for (std::size_t r = 0; r < patterns; ++r) {
             if (d[r] == Complex{1.0, 0.0}) continue;
             const double dr = d[r].real(), di = d[r].imag();
-            double* p = reinterpret_cast<double*>(s + base + layout.offsets[r]);
+            double* __restrict p = reinterpret_cast<double*>(s + base + layout.offsets[r]);
             for (Index j = 0; j < len; ++j) {
                 const double xr = p[2 * j], xi = p[2 * j + 1];
                 p[2 * j] = dr * xr - di * xi;
@@ -145,12 +131,114 @@ QKDLAB_CLONES void diagonal_range(Index begin, Index end, const Layout& layout, 
     });
 }
 
+// Diagonal operators run over aligned blocks of 8 amplitudes (bits 0-2) with a table of the eight
+// factors for each pattern of the involved bits from 3 up, so an operator on the lowest qubits
+// still streams through contiguous memory; blocks whose factors are all 1 (a control not
+// satisfied) are not touched at all.
+constexpr unsigned BLOCK_BITS = 3;
+constexpr unsigned BLOCK = 1u << BLOCK_BITS;
+constexpr unsigned MAX_TABLE_HIGH_BITS = 6;
+
+// Two complex numbers as four doubles (re, im, re, im), unaligned; GCC lowers this to SSE2, AVX2
+// or AVX-512 in each clone.
+typedef double Pair __attribute__((vector_size(32), aligned(8)));
+typedef long long PairIndex __attribute__((vector_size(32)));
+
+struct DiagonalTable {
+    unsigned num_high = 0;
+    std::array<unsigned char, MAX_TABLE_HIGH_BITS> high_positions{};
+    // For pattern h, the factors of the block's 8 amplitudes as (re, re) and (-im, im) pairs.
+    std::array<double, (2 * BLOCK << MAX_TABLE_HIGH_BITS)> re{}, im{};
+    std::array<bool, (1u << MAX_TABLE_HIGH_BITS)> identity{};
+};
+
+// False if the operator involves more high bits than the table holds.
+bool make_diagonal_table(const KernelOp& op, const Layout& layout, DiagonalTable& table) {
+    for (unsigned k = 0; k < layout.count; ++k) {
+        if (layout.positions[k] < BLOCK_BITS) continue;
+        if (table.num_high == MAX_TABLE_HIGH_BITS) return false;
+        table.high_positions[table.num_high++] = layout.positions[k];
+    }
+    for (unsigned h = 0; h < (1u << table.num_high); ++h) {
+        Index base = 0;
+        for (unsigned k = 0; k < table.num_high; ++k) base |= Index{(h >> k) & 1u} << table.high_positions[k];
+        table.identity[h] = true;
+        for (unsigned j = 0; j < BLOCK; ++j) {
+            const Index i = base | j;
+            std::size_t pattern = 0;
+            for (unsigned t = 0; t < op.num_targets; ++t) pattern |= static_cast<std::size_t>((i >> op.targets[t]) & 1) << t;
+            const Complex f = (i & op.control_mask) == op.control_mask ? op.data[pattern] : Complex{1.0, 0.0};
+            const std::size_t at = 2 * (h * BLOCK + j);
+            table.re[at] = table.re[at + 1] = f.real();
+            table.im[at] = -f.imag();
+            table.im[at + 1] = f.imag();
+            table.identity[h] = table.identity[h] && f == Complex{1.0, 0.0};
+        }
+    }
+    return true;
+}
+
+QKDLAB_CLONES void diagonal_blocks_range(Index begin, Index end, const DiagonalTable& table, Complex* s) {
+    for (Index b = begin; b < end; ++b) {
+        const Index i = b << BLOCK_BITS;
+        unsigned h = 0;
+        for (unsigned k = 0; k < table.num_high; ++k) h |= static_cast<unsigned>((i >> table.high_positions[k]) & 1) << k;
+        if (table.identity[h]) continue;
+        const double* a = &table.re[2 * h * BLOCK];
+        const double* c = &table.im[2 * h * BLOCK];
+        double* p = reinterpret_cast<double*>(s + i);
+        for (unsigned q = 0; q < 2 * BLOCK; q += 4) {
+            Pair x, fa, fb;
+            std::memcpy(&x, p + q, sizeof x);
+            std::memcpy(&fa, a + q, sizeof fa);
+            std::memcpy(&fb, c + q, sizeof fb);
+            // x * f with f as (re, re) and (-im, im): x * fa + swap(x) * fb
+            x = x * fa + __builtin_shuffle(x, PairIndex{1, 0, 3, 2}) * fb;
+            std::memcpy(p + q, &x, sizeof x);
+        }
+    }
+}
+
+// A one-qubit gate on qubit T = 0, 1 or 2: groups of 2^(T+1) amplitudes, the first half paired
+// with the second, unrolled at compile time so that the short runs still vectorise.
+template <unsigned T>
+QKDLAB_INLINE inline void dense1_low_groups(Index begin, Index end, const Complex* m, Complex* s) {
+    constexpr unsigned HALF = 1u << T;
+    const double* md = reinterpret_cast<const double*>(m);
+    const double m00r = md[0], m00i = md[1], m01r = md[2], m01i = md[3];
+    const double m10r = md[4], m10i = md[5], m11r = md[6], m11i = md[7];
+    double* __restrict p = reinterpret_cast<double*>(s);
+    for (Index g = begin; g < end; ++g) {
+        double* __restrict x = p + 4 * HALF * g;
+        double* __restrict y = x + 2 * HALF;
+        for (unsigned j = 0; j < HALF; ++j) {
+            const double ar = x[2 * j], ai = x[2 * j + 1], br = y[2 * j], bi = y[2 * j + 1];
+            x[2 * j] = m00r * ar - m00i * ai + m01r * br - m01i * bi;
+            x[2 * j + 1] = m00r * ai + m00i * ar + m01r * bi + m01i * br;
+            y[2 * j] = m10r * ar - m10i * ai + m11r * br - m11i * bi;
+            y[2 * j + 1] = m10r * ai + m10i * ar + m11r * bi + m11i * br;
+        }
+    }
+}
+
+QKDLAB_CLONES void dense1_low_range(Index begin, Index end, unsigned target, const Complex* m, Complex* s) {
+    switch (target) {
+        case 0: return dense1_low_groups<0>(begin, end, m, s);
+        case 1: return dense1_low_groups<1>(begin, end, m, s);
+        default: return dense1_low_groups<2>(begin, end, m, s);
+    }
+}
+
 QKDLAB_CLONES void x_range(Index begin, Index end, const Layout& layout, Complex* s) {
     const Index flip = layout.offsets[1];
     for_runs(begin, end, layout, [&](Index base, Index len) __attribute__((always_inline)) {
-        Complex* a = s + base;
-        Complex* b = s + base + flip;
-        for (Index j = 0; j < len; ++j) std::swap(a[j], b[j]);
+        double* __restrict a = reinterpret_cast<double*>(s + base);
+        double* __restrict b = reinterpret_cast<double*>(s + base + flip);
+        for (Index j = 0; j < 2 * len; ++j) {
+            const double t = a[j];
+            a[j] = b[j];
+            b[j] = t;
+        }
     });
 }
 
@@ -166,9 +254,7 @@ void apply_range(const KernelOp& op, const Layout& layout, Index begin, Index en
             break;
     }
     switch (op.num_targets) {
-        case 1:
-            if (layout.count == 1 && op.targets[0] == 0) return dense1_lowest_range(begin, end, op.data.data(), s);
-            return dense1_range(begin, end, layout, op.data.data(), s);
+        case 1: return dense1_range(begin, end, layout, op.data.data(), s);
         case 2: return dense2_range(begin, end, layout, op.data.data(), s);
         case 3: return dense3_range(begin, end, layout, op.data.data(), s);
         case 4: return dense4_range(begin, end, layout, op.data.data(), s);
@@ -191,6 +277,26 @@ void parallel_items(Index items, RangeFn&& range) {
         const auto t = static_cast<Index>(omp_get_thread_num());
         range(items * t / threads, items * (t + 1) / threads);
     }
+}
+
+template <class Split>
+void apply_with(const KernelOp& op, Complex* state, Index dim, Split&& split) {
+    const Layout layout = make_layout(op.target_list(), op.control_mask);
+    if (op.shape == Shape::dense && op.num_targets == 1 && op.control_mask == 0 && op.targets[0] < BLOCK_BITS &&
+        dim >= BLOCK) {
+        split(dim >> (op.targets[0] + 1), [&](Index begin, Index end) {
+            dense1_low_range(begin, end, op.targets[0], op.data.data(), state);
+        });
+        return;
+    }
+    if (op.shape == Shape::diagonal && dim >= BLOCK) {
+        DiagonalTable table;
+        if (make_diagonal_table(op, layout, table)) {
+            split(dim / BLOCK, [&](Index begin, Index end) { diagonal_blocks_range(begin, end, table, state); });
+            return;
+        }
+    }
+    split(item_count(layout, dim), [&](Index begin, Index end) { apply_range(op, layout, begin, end, state); });
 }
 
 }  // namespace
@@ -216,14 +322,11 @@ KernelOp make_kernel_op(const Matrix& matrix, std::span<const Qubit> targets, In
 }
 
 void apply(const KernelOp& op, Complex* state, Index dim) {
-    const Layout layout = make_layout(op.target_list(), op.control_mask);
-    parallel_items(item_count(layout, dim),
-                   [&](Index begin, Index end) { apply_range(op, layout, begin, end, state); });
+    apply_with(op, state, dim, [](Index items, auto&& range) { parallel_items(items, range); });
 }
 
 void apply_serial(const KernelOp& op, Complex* state, Index dim) {
-    const Layout layout = make_layout(op.target_list(), op.control_mask);
-    apply_range(op, layout, 0, item_count(layout, dim), state);
+    apply_with(op, state, dim, [](Index items, auto&& range) { range(Index{0}, items); });
 }
 
 void apply_dense_any(const Matrix& matrix, std::span<const Qubit> targets, Index control_mask, Complex* state,
