@@ -34,10 +34,11 @@ std::string reference_markdown() {
     CLI::App app{APP_DESCRIPTION, "qkdlab"};
     std::vector<Command> commands;
     build_app(app, commands);
-    std::string md = "# qkdlab command-line reference\n\n"
-                     "Generated from the commands' own `--help` by `cmake --build build --target cli_docs`; a test fails "
-                     "when this file and the commands drift apart.\n\n## qkdlab\n\n```\n" +
-                     app.help() + "```\n";
+    std::string md =
+        "# qkdlab command-line reference\n\n"
+        "Generated from the commands' own `--help` by `cmake --build build --target cli_docs`; a test fails "
+        "when this file and the commands drift apart.\n\n## qkdlab\n\n```\n" +
+        app.help() + "```\n";
     for (const Command& command : commands)
         md += "\n## qkdlab " + command.app->get_name() + "\n\n```\n" + command.app->help() + "```\n";
     return md;
@@ -62,7 +63,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         return EXIT_OK;
     } catch (const CLI::ParseError& e) {
         err << "qkdlab: error: " << e.what() << "\n";
-        if (!app.get_subcommands().empty()) err << "run 'qkdlab " << app.get_subcommands()[0]->get_name() << " --help' for usage\n";
+        if (!app.get_subcommands().empty())
+            err << "run 'qkdlab " << app.get_subcommands()[0]->get_name() << " --help' for usage\n";
         return EXIT_BAD_INPUT;
     }
     try {

@@ -58,16 +58,16 @@ int run_demo(const DemoOptions& options, Streams io) {
     std::ostringstream text;
     nlohmann::ordered_json result;
     result["schema"] = "qkdlab.demo/1";
-    result["config"] = {{"demo", "teleportation"}, {"theta", options.theta}, {"shots", options.shots},
-                        {"seed", options.seed}};
+    result["config"] = {
+        {"demo", "teleportation"}, {"theta", options.theta}, {"shots", options.shots}, {"seed", options.seed}};
     result["counts"] = counts;
     result["bob_p1"] = {{"measured", measured}, {"expected", expected}, {"sigma", sigma}};
     text << "Teleportation of RY(" << options.theta << ")|0> with classical control, " << options.shots
          << " shots (seed " << options.seed << ")\n";
     text << "counts (bob m1 m0):\n";
     for (const auto& [key, count] : counts) text << "  " << key << "  " << count << "\n";
-    text << "Bob measures 1 with frequency " << measured << "; sin^2(theta/2) = " << expected << " (sigma "
-         << sigma << ")\n";
+    text << "Bob measures 1 with frequency " << measured << "; sin^2(theta/2) = " << expected << " (sigma " << sigma
+         << ")\n";
     write_output(options.out, options.json ? result.dump(2) + "\n" : text.str(), io.out);
     return EXIT_OK;
 }
@@ -77,9 +77,12 @@ int run_demo(const DemoOptions& options, Streams io) {
 Command add_demo_command(CLI::App& app) {
     auto options = std::make_shared<DemoOptions>();
     CLI::App* demo = app.add_subcommand("demo", "Run the built-in demonstration on default settings");
-    demo->add_option("--theta", options->theta, "Angle of the state to teleport, RY(theta)|0>")->capture_default_str()
+    demo->add_option("--theta", options->theta, "Angle of the state to teleport, RY(theta)|0>")
+        ->capture_default_str()
         ->check(CLI::Range(0.0, 6.2832));
-    demo->add_option("--shots", options->shots, "Shots")->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1} << 26));
+    demo->add_option("--shots", options->shots, "Shots")
+        ->capture_default_str()
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 26));
     demo->add_option("--seed", options->seed, "Seed of the generator")->capture_default_str();
     demo->add_flag("--json", options->json, "Write a JSON result");
     demo->add_option("--out", options->out, "Write the result to this file instead of stdout");

@@ -45,12 +45,13 @@ int run_sim(const SimOptions& options, Streams io) {
     const qsim::Circuit circuit = qsim::read_qasm_file(options.file);
     const std::size_t n = circuit.num_qubits();
     if (options.statevector && n > MAX_STATEVECTOR_OUTPUT_QUBITS) {
-        throw Error("--statevector: the circuit has " + std::to_string(n) + " qubits; the amplitudes are printed for at most " +
-                    std::to_string(MAX_STATEVECTOR_OUTPUT_QUBITS));
+        throw Error("--statevector: the circuit has " + std::to_string(n) +
+                    " qubits; the amplitudes are printed for at most " + std::to_string(MAX_STATEVECTOR_OUTPUT_QUBITS));
     }
     const bool want_counts = options.shots.has_value() || (!options.probabilities && !options.statevector);
     const std::size_t shots = options.shots.value_or(1024);
-    const std::uint64_t seed = options.seed ? *options.seed : std::random_device{}() * 0x100000000ull + std::random_device{}();
+    const std::uint64_t seed =
+        options.seed ? *options.seed : std::random_device{}() * 0x100000000ull + std::random_device{}();
     core::Rng rng(seed);
 
     qsim::FusionOptions fusion;
@@ -62,7 +63,9 @@ int run_sim(const SimOptions& options, Streams io) {
 
     nlohmann::ordered_json result;
     result["schema"] = SIM_SCHEMA;
-    result["input"] = {{"file", options.file}, {"num_qubits", n}, {"num_clbits", circuit.num_clbits()},
+    result["input"] = {{"file", options.file},
+                       {"num_qubits", n},
+                       {"num_clbits", circuit.num_clbits()},
                        {"num_operations", circuit.operations().size()}};
     result["config"] = {{"shots", want_counts ? nlohmann::json(shots) : nlohmann::json(nullptr)},
                         {"seed", seed},

@@ -1,13 +1,13 @@
 #include "cli/output.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
 #include <stdexcept>
 #include <system_error>
-
-#include <unistd.h>
 
 namespace qkdlab::cli {
 

@@ -7,6 +7,8 @@
 // gate, fused against one pass per gate.
 // Run: build/bench/state_vector.perf --benchmark_min_time=1 (bench/RESULTS.md has the figures).
 
+#include "qkdlab/qsim/state_vector.h"
+
 #include <benchmark/benchmark.h>
 #include <omp.h>
 #include <sys/resource.h>
@@ -20,7 +22,6 @@
 #include "qkdlab/core/rng.h"
 #include "qkdlab/qsim/circuit_library.h"
 #include "qkdlab/qsim/fusion.h"
-#include "qkdlab/qsim/state_vector.h"
 
 namespace {
 
@@ -65,8 +66,8 @@ void bandwidth_inplace(benchmark::State& state) {
         benchmark::ClobberMemory();
         seconds += std::chrono::duration<double>(Clock::now() - start).count();
     }
-    g_limit_gb_per_s = 2.0 * static_cast<double>(n * sizeof(double)) * static_cast<double>(state.iterations()) /
-                       seconds / 1e9;
+    g_limit_gb_per_s =
+        2.0 * static_cast<double>(n * sizeof(double)) * static_cast<double>(state.iterations()) / seconds / 1e9;
     state.counters["GB/s"] = g_limit_gb_per_s;
     state.counters["threads"] = omp_get_max_threads();
 }
@@ -119,20 +120,25 @@ void run_circuit(benchmark::State& state, const qsim::Circuit& circuit, bool fus
     report(state, seconds, static_cast<double>(stats.passes), n);
     state.counters["gates"] = static_cast<double>(stats.gates);
     state.counters["passes"] = static_cast<double>(stats.passes);
-    state.counters["ms_per_gate"] = 1e3 * seconds / static_cast<double>(state.iterations()) /
-                                    static_cast<double>(stats.gates);
+    state.counters["ms_per_gate"] =
+        1e3 * seconds / static_cast<double>(state.iterations()) / static_cast<double>(stats.gates);
 }
 
 void random_layers(benchmark::State& state) {
     core::Rng rng(7);
-    run_circuit(state, qsim::random_layered_circuit(static_cast<unsigned>(state.range(0)), 10, rng), state.range(1) != 0);
+    run_circuit(state, qsim::random_layered_circuit(static_cast<unsigned>(state.range(0)), 10, rng),
+                state.range(1) != 0);
 }
 void qft(benchmark::State& state) {
     run_circuit(state, qsim::qft_circuit(static_cast<unsigned>(state.range(0))), state.range(1) != 0);
 }
 
-#define CIRCUIT_SIZES \
-    ->ArgsProduct({{20, 24, 26}, {0, 1}})->ArgNames({"n", "fused"})->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond)
+#define CIRCUIT_SIZES                     \
+    ->ArgsProduct({{20, 24, 26}, {0, 1}}) \
+        ->ArgNames({"n", "fused"})        \
+        ->Iterations(1)                   \
+        ->UseRealTime()                   \
+        ->Unit(benchmark::kSecond)
 BENCHMARK(random_layers)->Name("random_circuit/10_layers") CIRCUIT_SIZES;
 BENCHMARK(qft)->Name("qft") CIRCUIT_SIZES;
 

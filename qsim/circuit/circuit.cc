@@ -41,7 +41,8 @@ void Circuit::check_qubits(std::span<const Qubit> qubits) const {
                         std::to_string(num_qubits_) + " qubit(s)");
         }
         for (std::size_t j = 0; j < k; ++j)
-            if (qubits[j] == qubits[k]) throw Error("qubit " + std::to_string(qubits[k]) + " is used twice in one operation");
+            if (qubits[j] == qubits[k])
+                throw Error("qubit " + std::to_string(qubits[k]) + " is used twice in one operation");
     }
 }
 
@@ -66,8 +67,8 @@ void Circuit::append_gate(GateKind kind, std::span<const Qubit> qubits, std::spa
                     " qubit(s), got " + std::to_string(qubits.size()));
     }
     if (params.size() != info.num_params) {
-        throw Error("gate " + std::string(info.name) + " takes " + std::to_string(info.num_params) +
-                    " angle(s), got " + std::to_string(params.size()));
+        throw Error("gate " + std::string(info.name) + " takes " + std::to_string(info.num_params) + " angle(s), got " +
+                    std::to_string(params.size()));
     }
     check_qubits(qubits);
     check_condition(condition);
@@ -88,7 +89,8 @@ void Circuit::append_unitary(Matrix matrix, std::span<const Qubit> targets, std:
                     std::to_string(std::size_t{1} << std::min<std::size_t>(targets.size(), 31)) + ", got " +
                     std::to_string(matrix.dim()));
     }
-    if (!matrix.is_unitary(1e-8)) throw Error("the matrix is not unitary (U^dagger U differs from I by more than 1e-8)");
+    if (!matrix.is_unitary(1e-8))
+        throw Error("the matrix is not unitary (U^dagger U differs from I by more than 1e-8)");
     std::vector<Qubit> all(controls.begin(), controls.end());
     all.insert(all.end(), targets.begin(), targets.end());
     check_qubits(all);

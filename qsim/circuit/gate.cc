@@ -15,24 +15,24 @@ using std::numbers::pi;
 constexpr Complex I{0.0, 1.0};
 
 constexpr std::array GATES = {
-    std::pair{GateKind::i, GateInfo{"id", 1, 0, 0}},      std::pair{GateKind::x, GateInfo{"x", 1, 0, 0}},
-    std::pair{GateKind::y, GateInfo{"y", 1, 0, 0}},       std::pair{GateKind::z, GateInfo{"z", 1, 0, 0}},
-    std::pair{GateKind::h, GateInfo{"h", 1, 0, 0}},       std::pair{GateKind::s, GateInfo{"s", 1, 0, 0}},
-    std::pair{GateKind::sdg, GateInfo{"sdg", 1, 0, 0}},   std::pair{GateKind::t, GateInfo{"t", 1, 0, 0}},
-    std::pair{GateKind::tdg, GateInfo{"tdg", 1, 0, 0}},   std::pair{GateKind::sx, GateInfo{"sx", 1, 0, 0}},
-    std::pair{GateKind::sxdg, GateInfo{"sxdg", 1, 0, 0}}, std::pair{GateKind::rx, GateInfo{"rx", 1, 1, 0}},
-    std::pair{GateKind::ry, GateInfo{"ry", 1, 1, 0}},     std::pair{GateKind::rz, GateInfo{"rz", 1, 1, 0}},
-    std::pair{GateKind::p, GateInfo{"p", 1, 1, 0}},       std::pair{GateKind::u, GateInfo{"u", 1, 3, 0}},
-    std::pair{GateKind::u1, GateInfo{"u1", 1, 1, 0}},     std::pair{GateKind::u2, GateInfo{"u2", 1, 2, 0}},
-    std::pair{GateKind::u3, GateInfo{"u3", 1, 3, 0}},     std::pair{GateKind::cx, GateInfo{"cx", 2, 0, 1}},
-    std::pair{GateKind::cy, GateInfo{"cy", 2, 0, 1}},     std::pair{GateKind::cz, GateInfo{"cz", 2, 0, 1}},
-    std::pair{GateKind::ch, GateInfo{"ch", 2, 0, 1}},     std::pair{GateKind::swap, GateInfo{"swap", 2, 0, 0}},
+    std::pair{GateKind::i, GateInfo{"id", 1, 0, 0}},        std::pair{GateKind::x, GateInfo{"x", 1, 0, 0}},
+    std::pair{GateKind::y, GateInfo{"y", 1, 0, 0}},         std::pair{GateKind::z, GateInfo{"z", 1, 0, 0}},
+    std::pair{GateKind::h, GateInfo{"h", 1, 0, 0}},         std::pair{GateKind::s, GateInfo{"s", 1, 0, 0}},
+    std::pair{GateKind::sdg, GateInfo{"sdg", 1, 0, 0}},     std::pair{GateKind::t, GateInfo{"t", 1, 0, 0}},
+    std::pair{GateKind::tdg, GateInfo{"tdg", 1, 0, 0}},     std::pair{GateKind::sx, GateInfo{"sx", 1, 0, 0}},
+    std::pair{GateKind::sxdg, GateInfo{"sxdg", 1, 0, 0}},   std::pair{GateKind::rx, GateInfo{"rx", 1, 1, 0}},
+    std::pair{GateKind::ry, GateInfo{"ry", 1, 1, 0}},       std::pair{GateKind::rz, GateInfo{"rz", 1, 1, 0}},
+    std::pair{GateKind::p, GateInfo{"p", 1, 1, 0}},         std::pair{GateKind::u, GateInfo{"u", 1, 3, 0}},
+    std::pair{GateKind::u1, GateInfo{"u1", 1, 1, 0}},       std::pair{GateKind::u2, GateInfo{"u2", 1, 2, 0}},
+    std::pair{GateKind::u3, GateInfo{"u3", 1, 3, 0}},       std::pair{GateKind::cx, GateInfo{"cx", 2, 0, 1}},
+    std::pair{GateKind::cy, GateInfo{"cy", 2, 0, 1}},       std::pair{GateKind::cz, GateInfo{"cz", 2, 0, 1}},
+    std::pair{GateKind::ch, GateInfo{"ch", 2, 0, 1}},       std::pair{GateKind::swap, GateInfo{"swap", 2, 0, 0}},
     std::pair{GateKind::iswap, GateInfo{"iswap", 2, 0, 0}}, std::pair{GateKind::crx, GateInfo{"crx", 2, 1, 1}},
-    std::pair{GateKind::cry, GateInfo{"cry", 2, 1, 1}},   std::pair{GateKind::crz, GateInfo{"crz", 2, 1, 1}},
-    std::pair{GateKind::cp, GateInfo{"cp", 2, 1, 1}},     std::pair{GateKind::cu, GateInfo{"cu", 2, 4, 1}},
-    std::pair{GateKind::cu3, GateInfo{"cu3", 2, 3, 1}},   std::pair{GateKind::rxx, GateInfo{"rxx", 2, 1, 0}},
-    std::pair{GateKind::ryy, GateInfo{"ryy", 2, 1, 0}},   std::pair{GateKind::rzz, GateInfo{"rzz", 2, 1, 0}},
-    std::pair{GateKind::ccx, GateInfo{"ccx", 3, 0, 2}},   std::pair{GateKind::cswap, GateInfo{"cswap", 3, 0, 1}},
+    std::pair{GateKind::cry, GateInfo{"cry", 2, 1, 1}},     std::pair{GateKind::crz, GateInfo{"crz", 2, 1, 1}},
+    std::pair{GateKind::cp, GateInfo{"cp", 2, 1, 1}},       std::pair{GateKind::cu, GateInfo{"cu", 2, 4, 1}},
+    std::pair{GateKind::cu3, GateInfo{"cu3", 2, 3, 1}},     std::pair{GateKind::rxx, GateInfo{"rxx", 2, 1, 0}},
+    std::pair{GateKind::ryy, GateInfo{"ryy", 2, 1, 0}},     std::pair{GateKind::rzz, GateInfo{"rzz", 2, 1, 0}},
+    std::pair{GateKind::ccx, GateInfo{"ccx", 3, 0, 2}},     std::pair{GateKind::cswap, GateInfo{"cswap", 3, 0, 1}},
 };
 
 constexpr std::array<std::pair<std::string_view, GateKind>, 4> ALIASES = {{
@@ -49,11 +49,13 @@ constexpr std::array<GateKind, GATES.size()> kinds_in_order() {
 }
 constexpr std::array KINDS = kinds_in_order();
 
-static_assert([] {
-    for (std::size_t k = 0; k < GATES.size(); ++k)
-        if (static_cast<std::size_t>(GATES[k].first) != k) return false;
-    return true;
-}(), "GATES must list every GateKind in declaration order");
+static_assert(
+    [] {
+        for (std::size_t k = 0; k < GATES.size(); ++k)
+            if (static_cast<std::size_t>(GATES[k].first) != k) return false;
+        return true;
+    }(),
+    "GATES must list every GateKind in declaration order");
 
 Matrix u_matrix(double theta, double phi, double lambda) {
     const double c = std::cos(theta / 2), s = std::sin(theta / 2);
@@ -98,8 +100,8 @@ std::span<const GateKind> all_gate_kinds() { return KINDS; }
 Matrix gate_target_matrix(GateKind kind, std::span<const double> params) {
     const GateInfo& info = gate_info(kind);
     if (params.size() != info.num_params) {
-        throw Error("gate " + std::string(info.name) + " takes " + std::to_string(info.num_params) +
-                    " angle(s), got " + std::to_string(params.size()));
+        throw Error("gate " + std::string(info.name) + " takes " + std::to_string(info.num_params) + " angle(s), got " +
+                    std::to_string(params.size()));
     }
     const auto a = [&](std::size_t k) { return params[k]; };
     const double r = 1 / std::numbers::sqrt2;
@@ -108,39 +110,72 @@ Matrix gate_target_matrix(GateKind kind, std::span<const double> params) {
     const Matrix z = diagonal(1, -1);
     const Matrix h(2, {r, r, r, -r});
     switch (kind) {
-        case GateKind::i: return Matrix::identity(2);
-        case GateKind::x: case GateKind::cx: case GateKind::ccx: return x;
-        case GateKind::y: case GateKind::cy: return y;
-        case GateKind::z: case GateKind::cz: return z;
-        case GateKind::h: case GateKind::ch: return h;
-        case GateKind::s: return diagonal(1, I);
-        case GateKind::sdg: return diagonal(1, -I);
-        case GateKind::t: return diagonal(1, std::exp(I * (pi / 4)));
-        case GateKind::tdg: return diagonal(1, std::exp(-I * (pi / 4)));
-        case GateKind::sx: return Matrix(2, {0.5 + 0.5 * I, 0.5 - 0.5 * I, 0.5 - 0.5 * I, 0.5 + 0.5 * I});
-        case GateKind::sxdg: return Matrix(2, {0.5 - 0.5 * I, 0.5 + 0.5 * I, 0.5 + 0.5 * I, 0.5 - 0.5 * I});
-        case GateKind::rx: case GateKind::crx: {
+        case GateKind::i:
+            return Matrix::identity(2);
+        case GateKind::x:
+        case GateKind::cx:
+        case GateKind::ccx:
+            return x;
+        case GateKind::y:
+        case GateKind::cy:
+            return y;
+        case GateKind::z:
+        case GateKind::cz:
+            return z;
+        case GateKind::h:
+        case GateKind::ch:
+            return h;
+        case GateKind::s:
+            return diagonal(1, I);
+        case GateKind::sdg:
+            return diagonal(1, -I);
+        case GateKind::t:
+            return diagonal(1, std::exp(I * (pi / 4)));
+        case GateKind::tdg:
+            return diagonal(1, std::exp(-I * (pi / 4)));
+        case GateKind::sx:
+            return Matrix(2, {0.5 + 0.5 * I, 0.5 - 0.5 * I, 0.5 - 0.5 * I, 0.5 + 0.5 * I});
+        case GateKind::sxdg:
+            return Matrix(2, {0.5 - 0.5 * I, 0.5 + 0.5 * I, 0.5 + 0.5 * I, 0.5 - 0.5 * I});
+        case GateKind::rx:
+        case GateKind::crx: {
             const double c = std::cos(a(0) / 2), s = std::sin(a(0) / 2);
             return Matrix(2, {c, -I * s, -I * s, c});
         }
-        case GateKind::ry: case GateKind::cry: {
+        case GateKind::ry:
+        case GateKind::cry: {
             const double c = std::cos(a(0) / 2), s = std::sin(a(0) / 2);
             return Matrix(2, {c, -s, s, c});
         }
-        case GateKind::rz: case GateKind::crz: return diagonal(std::exp(-I * (a(0) / 2)), std::exp(I * (a(0) / 2)));
-        case GateKind::p: case GateKind::u1: case GateKind::cp: return diagonal(1, std::exp(I * a(0)));
-        case GateKind::u: case GateKind::u3: case GateKind::cu3: return u_matrix(a(0), a(1), a(2));
-        case GateKind::u2: return u_matrix(pi / 2, a(0), a(1));
+        case GateKind::rz:
+        case GateKind::crz:
+            return diagonal(std::exp(-I * (a(0) / 2)), std::exp(I * (a(0) / 2)));
+        case GateKind::p:
+        case GateKind::u1:
+        case GateKind::cp:
+            return diagonal(1, std::exp(I * a(0)));
+        case GateKind::u:
+        case GateKind::u3:
+        case GateKind::cu3:
+            return u_matrix(a(0), a(1), a(2));
+        case GateKind::u2:
+            return u_matrix(pi / 2, a(0), a(1));
         case GateKind::cu: {
             Matrix m = u_matrix(a(0), a(1), a(2));
             m *= std::exp(I * a(3));
             return m;
         }
-        case GateKind::swap: case GateKind::cswap: return Matrix(4, {1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1});
-        case GateKind::iswap: return Matrix(4, {1, 0, 0, 0, 0, 0, I, 0, 0, I, 0, 0, 0, 0, 0, 1});
-        case GateKind::rxx: return two_qubit_rotation(x, a(0));
-        case GateKind::ryy: return two_qubit_rotation(y, a(0));
-        case GateKind::rzz: return two_qubit_rotation(z, a(0));
+        case GateKind::swap:
+        case GateKind::cswap:
+            return Matrix(4, {1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1});
+        case GateKind::iswap:
+            return Matrix(4, {1, 0, 0, 0, 0, 0, I, 0, 0, I, 0, 0, 0, 0, 0, 1});
+        case GateKind::rxx:
+            return two_qubit_rotation(x, a(0));
+        case GateKind::ryy:
+            return two_qubit_rotation(y, a(0));
+        case GateKind::rzz:
+            return two_qubit_rotation(z, a(0));
     }
     throw Error("unknown gate kind");
 }

@@ -34,8 +34,8 @@ Matrix Matrix::adjoint() const {
 }
 
 Matrix Matrix::operator*(const Matrix& other) const {
-    if (other.dim_ != dim_) throw Error("matrix product of dimensions " + std::to_string(dim_) + " and " +
-                                        std::to_string(other.dim_));
+    if (other.dim_ != dim_)
+        throw Error("matrix product of dimensions " + std::to_string(dim_) + " and " + std::to_string(other.dim_));
     Matrix m(dim_);
     for (std::size_t r = 0; r < dim_; ++r)
         for (std::size_t k = 0; k < dim_; ++k) {
@@ -52,8 +52,8 @@ Matrix& Matrix::operator*=(Complex factor) {
 }
 
 Matrix Matrix::operator+(const Matrix& other) const {
-    if (other.dim_ != dim_) throw Error("matrix sum of dimensions " + std::to_string(dim_) + " and " +
-                                        std::to_string(other.dim_));
+    if (other.dim_ != dim_)
+        throw Error("matrix sum of dimensions " + std::to_string(dim_) + " and " + std::to_string(other.dim_));
     Matrix m(*this);
     for (std::size_t i = 0; i < data_.size(); ++i) m.data_[i] += other.data_[i];
     return m;

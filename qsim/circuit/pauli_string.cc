@@ -13,10 +13,19 @@ PauliString PauliString::parse(std::string_view text) {
     }
     for (; k < text.size(); ++k) {
         switch (text[k]) {
-            case 'I': case '_': result.paulis.push_back(Pauli::i); break;
-            case 'X': result.paulis.push_back(Pauli::x); break;
-            case 'Y': result.paulis.push_back(Pauli::y); break;
-            case 'Z': result.paulis.push_back(Pauli::z); break;
+            case 'I':
+            case '_':
+                result.paulis.push_back(Pauli::i);
+                break;
+            case 'X':
+                result.paulis.push_back(Pauli::x);
+                break;
+            case 'Y':
+                result.paulis.push_back(Pauli::y);
+                break;
+            case 'Z':
+                result.paulis.push_back(Pauli::z);
+                break;
             default:
                 throw Error("Pauli string '" + std::string(text) + "', column " + std::to_string(k + 1) +
                             ": expected one of I X Y Z _");

@@ -22,7 +22,7 @@ constexpr int MAX_NESTING = 256;
 //   power   := primary ('^' signed)?
 //   primary := number | 'pi' | parameter | function '(' sum ')' | '(' sum ')'
 class ExpressionParser {
-public:
+  public:
     ExpressionParser(Lexer& lexer, std::span<const std::string> parameter_names)
         : lexer_(lexer), parameter_names_(parameter_names) {}
 
@@ -31,7 +31,7 @@ public:
         return std::move(expression_);
     }
 
-private:
+  private:
     using Op = Expression::Op;
 
     void emit(Op op, double value = 0, std::size_t index = 0) { expression_.postfix_.push_back({op, value, index}); }
@@ -91,10 +91,17 @@ private:
         const Token token = lexer_.take();
         switch (token.kind) {
             case TokenKind::integer:
-            case TokenKind::real: emit(Op::constant, number(token)); return;
-            case TokenKind::lparen: parenthesised(token); return;
-            case TokenKind::identifier: identifier(token); return;
-            default: lexer_.fail_expected(token, "an expression");
+            case TokenKind::real:
+                emit(Op::constant, number(token));
+                return;
+            case TokenKind::lparen:
+                parenthesised(token);
+                return;
+            case TokenKind::identifier:
+                identifier(token);
+                return;
+            default:
+                lexer_.fail_expected(token, "an expression");
         }
     }
 
@@ -173,19 +180,45 @@ double Expression::evaluate(std::span<const double> parameters) const {
         }
         double& x = stack.back();
         switch (node.op) {
-            case Op::negate: x = -x; break;
-            case Op::add: x += right; break;
-            case Op::subtract: x -= right; break;
-            case Op::multiply: x *= right; break;
-            case Op::divide: x /= right; break;
-            case Op::power: x = std::pow(x, right); break;
-            case Op::sin: x = std::sin(x); break;
-            case Op::cos: x = std::cos(x); break;
-            case Op::tan: x = std::tan(x); break;
-            case Op::exp: x = std::exp(x); break;
-            case Op::ln: x = std::log(x); break;
-            case Op::sqrt: x = std::sqrt(x); break;
-            case Op::constant: case Op::parameter: break;
+            case Op::negate:
+                x = -x;
+                break;
+            case Op::add:
+                x += right;
+                break;
+            case Op::subtract:
+                x -= right;
+                break;
+            case Op::multiply:
+                x *= right;
+                break;
+            case Op::divide:
+                x /= right;
+                break;
+            case Op::power:
+                x = std::pow(x, right);
+                break;
+            case Op::sin:
+                x = std::sin(x);
+                break;
+            case Op::cos:
+                x = std::cos(x);
+                break;
+            case Op::tan:
+                x = std::tan(x);
+                break;
+            case Op::exp:
+                x = std::exp(x);
+                break;
+            case Op::ln:
+                x = std::log(x);
+                break;
+            case Op::sqrt:
+                x = std::sqrt(x);
+                break;
+            case Op::constant:
+            case Op::parameter:
+                break;
         }
     }
     return stack.back();

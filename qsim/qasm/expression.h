@@ -15,11 +15,11 @@
 namespace qkdlab::qsim::qasm {
 
 class Expression {
-public:
+  public:
     // The value with the gate's parameters bound: `parameters[k]` is the k-th declared parameter.
     double evaluate(std::span<const double> parameters) const;
 
-private:
+  private:
     friend class ExpressionParser;
 
     // Leaves, then the unary negation, the binary operators (add to power, kept together), the functions.

@@ -23,9 +23,12 @@ std::string describe_char(char c) {
 
 std::string describe_token(const Token& token) {
     switch (token.kind) {
-        case TokenKind::end: return "end of file";
-        case TokenKind::string: return "\"" + std::string(token.text) + "\"";
-        default: return "'" + std::string(token.text) + "'";
+        case TokenKind::end:
+            return "end of file";
+        case TokenKind::string:
+            return "\"" + std::string(token.text) + "\"";
+        default:
+            return "'" + std::string(token.text) + "'";
     }
 }
 
@@ -33,26 +36,46 @@ std::string describe_token(const Token& token) {
 
 std::string describe(TokenKind kind) {
     switch (kind) {
-        case TokenKind::identifier: return "an identifier";
-        case TokenKind::integer: return "an integer";
-        case TokenKind::real: return "a real number";
-        case TokenKind::string: return "a string";
-        case TokenKind::lparen: return "'('";
-        case TokenKind::rparen: return "')'";
-        case TokenKind::lbrace: return "'{'";
-        case TokenKind::rbrace: return "'}'";
-        case TokenKind::lbracket: return "'['";
-        case TokenKind::rbracket: return "']'";
-        case TokenKind::semicolon: return "';'";
-        case TokenKind::comma: return "','";
-        case TokenKind::arrow: return "'->'";
-        case TokenKind::equals: return "'=='";
-        case TokenKind::plus: return "'+'";
-        case TokenKind::minus: return "'-'";
-        case TokenKind::star: return "'*'";
-        case TokenKind::slash: return "'/'";
-        case TokenKind::caret: return "'^'";
-        case TokenKind::end: return "end of file";
+        case TokenKind::identifier:
+            return "an identifier";
+        case TokenKind::integer:
+            return "an integer";
+        case TokenKind::real:
+            return "a real number";
+        case TokenKind::string:
+            return "a string";
+        case TokenKind::lparen:
+            return "'('";
+        case TokenKind::rparen:
+            return "')'";
+        case TokenKind::lbrace:
+            return "'{'";
+        case TokenKind::rbrace:
+            return "'}'";
+        case TokenKind::lbracket:
+            return "'['";
+        case TokenKind::rbracket:
+            return "']'";
+        case TokenKind::semicolon:
+            return "';'";
+        case TokenKind::comma:
+            return "','";
+        case TokenKind::arrow:
+            return "'->'";
+        case TokenKind::equals:
+            return "'=='";
+        case TokenKind::plus:
+            return "'+'";
+        case TokenKind::minus:
+            return "'-'";
+        case TokenKind::star:
+            return "'*'";
+        case TokenKind::slash:
+            return "'/'";
+        case TokenKind::caret:
+            return "'^'";
+        case TokenKind::end:
+            return "end of file";
     }
     return "a token";
 }
@@ -146,18 +169,30 @@ Token Lexer::scan() {
         return make(kind, begin, line, column);
     };
     switch (c) {
-        case '(': return single(TokenKind::lparen);
-        case ')': return single(TokenKind::rparen);
-        case '{': return single(TokenKind::lbrace);
-        case '}': return single(TokenKind::rbrace);
-        case '[': return single(TokenKind::lbracket);
-        case ']': return single(TokenKind::rbracket);
-        case ';': return single(TokenKind::semicolon);
-        case ',': return single(TokenKind::comma);
-        case '+': return single(TokenKind::plus);
-        case '*': return single(TokenKind::star);
-        case '/': return single(TokenKind::slash);
-        case '^': return single(TokenKind::caret);
+        case '(':
+            return single(TokenKind::lparen);
+        case ')':
+            return single(TokenKind::rparen);
+        case '{':
+            return single(TokenKind::lbrace);
+        case '}':
+            return single(TokenKind::rbrace);
+        case '[':
+            return single(TokenKind::lbracket);
+        case ']':
+            return single(TokenKind::rbracket);
+        case ';':
+            return single(TokenKind::semicolon);
+        case ',':
+            return single(TokenKind::comma);
+        case '+':
+            return single(TokenKind::plus);
+        case '*':
+            return single(TokenKind::star);
+        case '/':
+            return single(TokenKind::slash);
+        case '^':
+            return single(TokenKind::caret);
         case '-':
             if (at(1) != '>') return single(TokenKind::minus);
             advance(2);
@@ -166,7 +201,8 @@ Token Lexer::scan() {
             if (at(1) != '=') throw ParseError(file_name_, line, column, "unexpected character '=', expected '=='");
             advance(2);
             return make(TokenKind::equals, begin, line, column);
-        default: throw ParseError(file_name_, line, column, "unexpected character " + describe_char(c));
+        default:
+            throw ParseError(file_name_, line, column, "unexpected character " + describe_char(c));
     }
 }
 
@@ -179,8 +215,8 @@ Token Lexer::scan_number(std::size_t line, std::size_t column) {
         advance(1);
         while (is_digit(at(0))) advance(1);
     }
-    const bool has_exponent = (at(0) == 'e' || at(0) == 'E') &&
-                              (is_digit(at(1)) || ((at(1) == '+' || at(1) == '-') && is_digit(at(2))));
+    const bool has_exponent =
+        (at(0) == 'e' || at(0) == 'E') && (is_digit(at(1)) || ((at(1) == '+' || at(1) == '-') && is_digit(at(2))));
     if (has_exponent) {
         kind = TokenKind::real;
         advance(at(1) == '+' || at(1) == '-' ? 2 : 1);

@@ -16,11 +16,21 @@ enum class TokenKind {
     integer,     // [0-9]+
     real,        // 1.5, .5, 1., 2e-3, 1.5E+2
     string,      // "..." on one line; `text` holds what is between the quotes
-    lparen, rparen, lbrace, rbrace, lbracket, rbracket,
-    semicolon, comma,
+    lparen,
+    rparen,
+    lbrace,
+    rbrace,
+    lbracket,
+    rbracket,
+    semicolon,
+    comma,
     arrow,   // ->
     equals,  // ==
-    plus, minus, star, slash, caret,
+    plus,
+    minus,
+    star,
+    slash,
+    caret,
     end,  // end of the source
 };
 
@@ -35,7 +45,7 @@ struct Token {
 };
 
 class Lexer {
-public:
+  public:
     // `source` must outlive the lexer and its tokens; `file_name` names it in errors.
     Lexer(std::string_view source, std::string file_name);
 
@@ -53,7 +63,7 @@ public:
     // Throws "expected <what>, got <the token>" (or "unexpected end of file, expected <what>").
     [[noreturn]] void fail_expected(const Token& at, const std::string& what) const;
 
-private:
+  private:
     Token scan();
     void skip_space_and_comments();
     Token scan_number(std::size_t line, std::size_t column);

@@ -49,7 +49,7 @@ struct Gate {
 };
 
 class Parser {
-public:
+  public:
     // `include_dir` is where the top-level source's includes are looked up; `path`, if not empty, is
     // the file the source was read from (so that it cannot include itself).
     Parser(std::filesystem::path include_dir, const std::filesystem::path& path);
@@ -57,7 +57,7 @@ public:
     // Parses a whole program. Throws qkdlab::ParseError on the first fault.
     Circuit parse(std::string_view source, const std::string& file_name);
 
-private:
+  private:
     // A qubit or bit argument: a whole register, or one element of it.
     struct Argument {
         Register reg;

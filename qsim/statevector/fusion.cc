@@ -29,8 +29,8 @@ struct LargeUnitary {
 // An operation after stage 1, on global qubits.
 struct Item {
     kernels::KernelOp op;
-    Index qubit_mask = 0;                // every qubit it touches
-    std::optional<LargeUnitary> large;   // above kernels::MAX_TARGETS targets: run on its own
+    Index qubit_mask = 0;               // every qubit it touches
+    std::optional<LargeUnitary> large;  // above kernels::MAX_TARGETS targets: run on its own
 };
 
 Index mask_of(std::span<const Qubit> qubits) {

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstring>
 #include <cassert>
+#include <cstring>
 #include <vector>
 
 namespace qkdlab::qsim::kernels {
@@ -27,11 +27,11 @@ constexpr Index PARALLEL_MIN_ITEMS = Index{1} << 15;
 // involved bit zero (then the control bits set), in order, grouped in runs of consecutive indices
 // below the lowest involved bit, so that the inner loops walk contiguous memory.
 struct Layout {
-    unsigned count = 0;                                 // involved bits (targets and controls)
-    std::array<unsigned char, 64> positions{};          // ascending
+    unsigned count = 0;                         // involved bits (targets and controls)
+    std::array<unsigned char, 64> positions{};  // ascending
     Index control_mask = 0;
-    Index run_mask = 0;                                 // bits below the lowest involved bit
-    std::array<Index, (1u << MAX_TARGETS)> offsets{};   // offset of target pattern r from the item
+    Index run_mask = 0;                                // bits below the lowest involved bit
+    std::array<Index, (1u << MAX_TARGETS)> offsets{};  // offset of target pattern r from the item
 };
 
 Layout make_layout(std::span<const Qubit> targets, Index control_mask) {
@@ -95,9 +95,10 @@ QKDLAB_INLINE inline void dense_run(Complex* s, Index len, const Index* offsets,
 
 template <unsigned K>
 QKDLAB_INLINE inline void dense_range(Index begin, Index end, const Layout& layout, const Complex* m, Complex* s) {
-    for_runs(begin, end, layout, [&](Index base, Index len) __attribute__((always_inline)) {
-        dense_run<K>(s + base, len, layout.offsets.data(), m);
-    });
+    for_runs(
+        begin, end, layout, [&](Index base, Index len) __attribute__((always_inline)) {
+            dense_run<K>(s + base, len, layout.offsets.data(), m);
+        });
 }
 
 QKDLAB_CLONES void dense1_range(Index b, Index e, const Layout& l, const Complex* m, Complex* s) {
@@ -114,21 +115,22 @@ QKDLAB_CLONES void dense4_range(Index b, Index e, const Layout& l, const Complex
 }
 static_assert(MAX_TARGETS == 4, "one dense range function per target count");
 
-QKDLAB_CLONES void diagonal_range(Index begin, Index end, const Layout& layout, unsigned num_targets,
-                                  const Complex* d, Complex* s) {
+QKDLAB_CLONES void diagonal_range(Index begin, Index end, const Layout& layout, unsigned num_targets, const Complex* d,
+                                  Complex* s) {
     const std::size_t patterns = std::size_t{1} << num_targets;
-    for_runs(begin, end, layout, [&](Index base, Index len) __attribute__((always_inline)) {
-        for (std::size_t r = 0; r < patterns; ++r) {
-            if (d[r] == Complex{1.0, 0.0}) continue;
-            const double dr = d[r].real(), di = d[r].imag();
-            double* __restrict p = reinterpret_cast<double*>(s + base + layout.offsets[r]);
-            for (Index j = 0; j < len; ++j) {
-                const double xr = p[2 * j], xi = p[2 * j + 1];
-                p[2 * j] = dr * xr - di * xi;
-                p[2 * j + 1] = dr * xi + di * xr;
+    for_runs(
+        begin, end, layout, [&](Index base, Index len) __attribute__((always_inline)) {
+            for (std::size_t r = 0; r < patterns; ++r) {
+                if (d[r] == Complex{1.0, 0.0}) continue;
+                const double dr = d[r].real(), di = d[r].imag();
+                double* __restrict p = reinterpret_cast<double*>(s + base + layout.offsets[r]);
+                for (Index j = 0; j < len; ++j) {
+                    const double xr = p[2 * j], xi = p[2 * j + 1];
+                    p[2 * j] = dr * xr - di * xi;
+                    p[2 * j + 1] = dr * xi + di * xr;
+                }
             }
-        }
-    });
+        });
 }
 
 // Diagonal operators run over aligned blocks of 8 amplitudes (bits 0-2) with a table of the eight
@@ -166,7 +168,8 @@ bool make_diagonal_table(const KernelOp& op, const Layout& layout, DiagonalTable
         for (unsigned j = 0; j < BLOCK; ++j) {
             const Index i = base | j;
             std::size_t pattern = 0;
-            for (unsigned t = 0; t < op.num_targets; ++t) pattern |= static_cast<std::size_t>((i >> op.targets[t]) & 1) << t;
+            for (unsigned t = 0; t < op.num_targets; ++t)
+                pattern |= static_cast<std::size_t>((i >> op.targets[t]) & 1) << t;
             const Complex f = (i & op.control_mask) == op.control_mask ? op.data[pattern] : Complex{1.0, 0.0};
             const std::size_t at = 2 * (h * BLOCK + j);
             table.re[at] = table.re[at + 1] = f.real();
@@ -182,7 +185,8 @@ QKDLAB_CLONES void diagonal_blocks_range(Index begin, Index end, const DiagonalT
     for (Index b = begin; b < end; ++b) {
         const Index i = b << BLOCK_BITS;
         unsigned h = 0;
-        for (unsigned k = 0; k < table.num_high; ++k) h |= static_cast<unsigned>((i >> table.high_positions[k]) & 1) << k;
+        for (unsigned k = 0; k < table.num_high; ++k)
+            h |= static_cast<unsigned>((i >> table.high_positions[k]) & 1) << k;
         if (table.identity[h]) continue;
         const double* a = &table.re[2 * h * BLOCK];
         const double* c = &table.im[2 * h * BLOCK];
@@ -223,23 +227,27 @@ QKDLAB_INLINE inline void dense1_low_groups(Index begin, Index end, const Comple
 
 QKDLAB_CLONES void dense1_low_range(Index begin, Index end, unsigned target, const Complex* m, Complex* s) {
     switch (target) {
-        case 0: return dense1_low_groups<0>(begin, end, m, s);
-        case 1: return dense1_low_groups<1>(begin, end, m, s);
-        default: return dense1_low_groups<2>(begin, end, m, s);
+        case 0:
+            return dense1_low_groups<0>(begin, end, m, s);
+        case 1:
+            return dense1_low_groups<1>(begin, end, m, s);
+        default:
+            return dense1_low_groups<2>(begin, end, m, s);
     }
 }
 
 QKDLAB_CLONES void x_range(Index begin, Index end, const Layout& layout, Complex* s) {
     const Index flip = layout.offsets[1];
-    for_runs(begin, end, layout, [&](Index base, Index len) __attribute__((always_inline)) {
-        double* __restrict a = reinterpret_cast<double*>(s + base);
-        double* __restrict b = reinterpret_cast<double*>(s + base + flip);
-        for (Index j = 0; j < 2 * len; ++j) {
-            const double t = a[j];
-            a[j] = b[j];
-            b[j] = t;
-        }
-    });
+    for_runs(
+        begin, end, layout, [&](Index base, Index len) __attribute__((always_inline)) {
+            double* __restrict a = reinterpret_cast<double*>(s + base);
+            double* __restrict b = reinterpret_cast<double*>(s + base + flip);
+            for (Index j = 0; j < 2 * len; ++j) {
+                const double t = a[j];
+                a[j] = b[j];
+                b[j] = t;
+            }
+        });
 }
 
 void apply_range(const KernelOp& op, const Layout& layout, Index begin, Index end, Complex* s) {
@@ -254,11 +262,16 @@ void apply_range(const KernelOp& op, const Layout& layout, Index begin, Index en
             break;
     }
     switch (op.num_targets) {
-        case 1: return dense1_range(begin, end, layout, op.data.data(), s);
-        case 2: return dense2_range(begin, end, layout, op.data.data(), s);
-        case 3: return dense3_range(begin, end, layout, op.data.data(), s);
-        case 4: return dense4_range(begin, end, layout, op.data.data(), s);
-        default: assert(false && "KernelOp with no targets");
+        case 1:
+            return dense1_range(begin, end, layout, op.data.data(), s);
+        case 2:
+            return dense2_range(begin, end, layout, op.data.data(), s);
+        case 3:
+            return dense3_range(begin, end, layout, op.data.data(), s);
+        case 4:
+            return dense4_range(begin, end, layout, op.data.data(), s);
+        default:
+            assert(false && "KernelOp with no targets");
     }
 }
 
@@ -284,9 +297,8 @@ void apply_with(const KernelOp& op, Complex* state, Index dim, Split&& split) {
     const Layout layout = make_layout(op.target_list(), op.control_mask);
     if (op.shape == Shape::dense && op.num_targets == 1 && op.control_mask == 0 && op.targets[0] < BLOCK_BITS &&
         dim >= BLOCK) {
-        split(dim >> (op.targets[0] + 1), [&](Index begin, Index end) {
-            dense1_low_range(begin, end, op.targets[0], op.data.data(), state);
-        });
+        split(dim >> (op.targets[0] + 1),
+              [&](Index begin, Index end) { dense1_low_range(begin, end, op.targets[0], op.data.data(), state); });
         return;
     }
     if (op.shape == Shape::diagonal && dim >= BLOCK) {

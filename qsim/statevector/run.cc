@@ -61,8 +61,8 @@ std::string format_clbits(const Circuit& circuit, const ClassicalBits& bits) {
 CircuitRunner::CircuitRunner(const Circuit& circuit, const FusionOptions& options, std::size_t branch_memory_bytes)
     : circuit_(circuit) {
     if (circuit.num_qubits() > MAX_STATE_VECTOR_QUBITS) {
-        throw Error("the circuit has " + std::to_string(circuit.num_qubits()) + " qubits; a state vector holds at most " +
-                    std::to_string(MAX_STATE_VECTOR_QUBITS));
+        throw Error("the circuit has " + std::to_string(circuit.num_qubits()) +
+                    " qubits; a state vector holds at most " + std::to_string(MAX_STATE_VECTOR_QUBITS));
     }
     const auto ops = circuit.operations();
     const std::size_t n = circuit.num_qubits();
@@ -121,7 +121,9 @@ CircuitRunner::CircuitRunner(const Circuit& circuit, const FusionOptions& option
     }
 
     const double state_bytes = std::ldexp(static_cast<double>(sizeof(Complex)), static_cast<int>(n));
-    max_copies_ = static_cast<unsigned>(std::min(64.0, static_cast<double>(branch_memory_bytes > 0 ? branch_memory_bytes : branching_budget_bytes()) / state_bytes));
+    max_copies_ = static_cast<unsigned>(std::min(
+        64.0,
+        static_cast<double>(branch_memory_bytes > 0 ? branch_memory_bytes : branching_budget_bytes()) / state_bytes));
 
     // Unitary stretches become fused programs; everything else stays a single operation.
     std::size_t start = 0;
@@ -151,8 +153,8 @@ bool CircuitRunner::final_state_is_deterministic() const { return !random_body_;
 std::size_t CircuitRunner::passes() const {
     std::size_t passes = 0;
     for (const Step& step : body_)
-        passes += std::holds_alternative<FusedProgram>(step.action) ? std::get<FusedProgram>(step.action).stats().passes
-                                                                     : 1;
+        passes +=
+            std::holds_alternative<FusedProgram>(step.action) ? std::get<FusedProgram>(step.action).stats().passes : 1;
     return passes;
 }
 
@@ -165,16 +167,24 @@ ClassicalBits CircuitRunner::run_body(StateVector& state, core::Rng& rng) const 
             continue;
         }
         const Operation& op = std::get<Operation>(step.action);
-        if (op.condition &&
-            register_value(circuit_.cregs()[op.condition->creg], bits) != op.condition->value) {
+        if (op.condition && register_value(circuit_.cregs()[op.condition->creg], bits) != op.condition->value) {
             continue;
         }
         switch (op.kind) {
-            case OpKind::gate: state.apply_gate(op.gate, op.qubits, op.params); break;
-            case OpKind::unitary: state.apply_matrix(op.matrix, op.qubits, op.controls); break;
-            case OpKind::measure: bits[op.clbits[0]] = state.measure(op.qubits[0], rng) == 1; break;
-            case OpKind::reset: state.reset(op.qubits[0], rng); break;
-            case OpKind::barrier: break;
+            case OpKind::gate:
+                state.apply_gate(op.gate, op.qubits, op.params);
+                break;
+            case OpKind::unitary:
+                state.apply_matrix(op.matrix, op.qubits, op.controls);
+                break;
+            case OpKind::measure:
+                bits[op.clbits[0]] = state.measure(op.qubits[0], rng) == 1;
+                break;
+            case OpKind::reset:
+                state.reset(op.qubits[0], rng);
+                break;
+            case OpKind::barrier:
+                break;
         }
     }
     return bits;

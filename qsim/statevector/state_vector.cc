@@ -112,8 +112,7 @@ void StateVector::apply_gate(GateKind kind, std::span<const Qubit> qubits, std::
     check_qubits(qubits);
     const auto controls = qubits.first(info.num_controls);
     const auto targets = qubits.subspan(info.num_controls);
-    const kernels::KernelOp op =
-        kernels::make_kernel_op(gate_target_matrix(kind, params), targets, mask_of(controls));
+    const kernels::KernelOp op = kernels::make_kernel_op(gate_target_matrix(kind, params), targets, mask_of(controls));
     kernels::apply(op, data_.get(), dim());
 }
 

@@ -99,13 +99,13 @@ TEST(command_sim, bad_input_exits_2_with_the_place_and_writes_nothing) {
 }
 
 TEST(command_sim, bad_options_exit_2) {
-    EXPECT_EQ(run_cli({"sim"}).status, 2);                                                    // no file
-    EXPECT_EQ(run_cli({"sim", testdata("nope.qasm")}).status, 2);                             // missing file
-    EXPECT_EQ(run_cli({"sim", testdata("bell.qasm"), "--shots", "0"}).status, 2);             // out of range
-    EXPECT_EQ(run_cli({"sim", testdata("bell.qasm"), "--shots", "many"}).status, 2);          // not a number
-    EXPECT_EQ(run_cli({"sim", testdata("bell.qasm"), "--frobnicate"}).status, 2);             // unknown flag
-    const auto big = run_cli({"sim", std::string(QKDLAB_SHARED_DIR) + "/qasmbench/cat_state_n22.qasm",
-                              "--statevector"});
+    EXPECT_EQ(run_cli({"sim"}).status, 2);                                            // no file
+    EXPECT_EQ(run_cli({"sim", testdata("nope.qasm")}).status, 2);                     // missing file
+    EXPECT_EQ(run_cli({"sim", testdata("bell.qasm"), "--shots", "0"}).status, 2);     // out of range
+    EXPECT_EQ(run_cli({"sim", testdata("bell.qasm"), "--shots", "many"}).status, 2);  // not a number
+    EXPECT_EQ(run_cli({"sim", testdata("bell.qasm"), "--frobnicate"}).status, 2);     // unknown flag
+    const auto big =
+        run_cli({"sim", std::string(QKDLAB_SHARED_DIR) + "/qasmbench/cat_state_n22.qasm", "--statevector"});
     EXPECT_EQ(big.status, 2);
     EXPECT_NE(big.err.find("at most 20"), std::string::npos) << big.err;
 }

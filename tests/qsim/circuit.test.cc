@@ -50,8 +50,8 @@ TEST(circuit, bad_arguments_are_errors) {
     EXPECT_THROW(c.append_measure(0, 3), Error);
     EXPECT_THROW(c.append_gate(GateKind::x, one, {}, Condition{1, 0}), Error);  // no register #1
     EXPECT_THROW(c.append_gate(GateKind::x, one, {}, Condition{0, 4}), Error);  // 4 needs 3 bits
-    EXPECT_THROW(c.append_unitary(Matrix(2, {1, 1, 0, 1}), one), Error);       // not unitary
-    EXPECT_THROW(c.append_unitary(Matrix::identity(4), one), Error);           // wrong size
+    EXPECT_THROW(c.append_unitary(Matrix(2, {1, 1, 0, 1}), one), Error);        // not unitary
+    EXPECT_THROW(c.append_unitary(Matrix::identity(4), one), Error);            // wrong size
     const Qubit target[] = {1}, control[] = {1};
     EXPECT_THROW(c.append_unitary(Matrix::identity(2), target, control), Error);
     EXPECT_TRUE(c.operations().empty());

@@ -11,6 +11,7 @@
 #include "qkdlab/core/rng.h"
 #include "qkdlab/qsim/qasm.h"
 #include "qkdlab/qsim/run.h"
+#include "support.h"
 
 namespace qkdlab::qsim {
 namespace {
@@ -23,26 +24,14 @@ Counts run_example(const std::string& name, std::uint64_t seed) {
     return runner.counts(SHOTS, rng);
 }
 
-// Only the `expected` outcomes occur, each within 4 sigma of its probability.
-void expect_counts(const Counts& counts, const std::map<std::string, double>& expected) {
-    std::size_t total = 0;
-    for (const auto& [key, count] : counts) {
-        EXPECT_TRUE(expected.contains(key)) << "unexpected outcome '" << key << "' in " << count << " shots";
-        total += count;
-    }
-    EXPECT_EQ(total, SHOTS);
-    for (const auto& [key, p] : expected) {
-        const double frequency = counts.contains(key) ? static_cast<double>(counts.at(key)) / SHOTS : 0.0;
-        EXPECT_NEAR(frequency, p, 4 * std::sqrt(p * (1 - p) / SHOTS)) << "outcome '" << key << "'";
-    }
-}
-
 }  // namespace
 
-TEST(examples, bell_gives_00_or_11) { expect_counts(run_example("bell.qasm", 1), {{"00", 0.5}, {"11", 0.5}}); }
+TEST(examples, bell_gives_00_or_11) {
+    testing::expect_counts(run_example("bell.qasm", 1), {{"00", 0.5}, {"11", 0.5}}, SHOTS);
+}
 
 TEST(examples, ghz_gives_all_zeros_or_all_ones) {
-    expect_counts(run_example("ghz.qasm", 2), {{"00000", 0.5}, {"11111", 0.5}});
+    testing::expect_counts(run_example("ghz.qasm", 2), {{"00000", 0.5}, {"11111", 0.5}}, SHOTS);
 }
 
 // Keys are "bob c1 c0". Alice's bits are uniform; after the corrections Bob's bit is 1 with
@@ -55,7 +44,7 @@ TEST(examples, teleportation_delivers_the_state_whatever_alice_measured) {
         expected[std::string("1 ") + alice] = 0.25 * p_one;
         expected[std::string("0 ") + alice] = 0.25 * (1 - p_one);
     }
-    expect_counts(run_example("teleportation.qasm", 3), expected);
+    testing::expect_counts(run_example("teleportation.qasm", 3), expected, SHOTS);
 }
 
 }  // namespace qkdlab::qsim

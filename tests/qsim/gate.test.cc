@@ -91,14 +91,12 @@ std::map<GateKind, Expected> textbook_gates() {
           Matrix(4, {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, e(GA) * C, -e(GA + LA) * S, 0, 0, e(GA + PH) * S,
                      e(GA + PH + LA) * C})}},
         {GateKind::cu3, {{TH, PH, LA}, textbook_controlled(u3)}},
-        {GateKind::rxx,
-         {{TH}, Matrix(4, {C, 0, 0, -I * S, 0, C, -I * S, 0, 0, -I * S, C, 0, -I * S, 0, 0, C})}},
+        {GateKind::rxx, {{TH}, Matrix(4, {C, 0, 0, -I * S, 0, C, -I * S, 0, 0, -I * S, C, 0, -I * S, 0, 0, C})}},
         {GateKind::ryy, {{TH}, Matrix(4, {C, 0, 0, I * S, 0, C, -I * S, 0, 0, -I * S, C, 0, I * S, 0, 0, C})}},
-        {GateKind::rzz, {{TH}, Matrix(4, {e(-TH / 2), 0, 0, 0, 0, e(TH / 2), 0, 0, 0, 0, e(TH / 2), 0, 0, 0, 0,
-                                          e(-TH / 2)})}},
+        {GateKind::rzz,
+         {{TH}, Matrix(4, {e(-TH / 2), 0, 0, 0, 0, e(TH / 2), 0, 0, 0, 0, e(TH / 2), 0, 0, 0, 0, e(-TH / 2)})}},
         {GateKind::ccx, {{}, textbook_controlled(textbook_controlled(x))}},
-        {GateKind::cswap,
-         {{}, textbook_controlled(Matrix(4, {1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1}))}},
+        {GateKind::cswap, {{}, textbook_controlled(Matrix(4, {1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1}))}},
     };
 }
 

@@ -35,9 +35,12 @@ enum class Kind { dense, diagonal, x };
 
 Matrix operator_of(Kind kind, unsigned k, core::Rng& rng) {
     switch (kind) {
-        case Kind::dense: return random_unitary(k, rng);
-        case Kind::diagonal: return random_diagonal(k, rng);
-        case Kind::x: return Matrix(2, {0, 1, 1, 0});
+        case Kind::dense:
+            return random_unitary(k, rng);
+        case Kind::diagonal:
+            return random_diagonal(k, rng);
+        case Kind::x:
+            return Matrix(2, {0, 1, 1, 0});
     }
     return {};
 }
@@ -62,8 +65,8 @@ void check_against_reference(bool serial) {
                     } else {
                         apply(op, got.data(), got.size());
                     }
-                    EXPECT_LE(max_abs_diff(got, want), 1e-13)
-                        << "n=" << n << " kind=" << static_cast<int>(kind) << " k=" << k << " controls=" << num_controls;
+                    EXPECT_LE(max_abs_diff(got, want), 1e-13) << "n=" << n << " kind=" << static_cast<int>(kind)
+                                                              << " k=" << k << " controls=" << num_controls;
                 }
             }
         }

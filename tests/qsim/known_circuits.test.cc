@@ -19,9 +19,12 @@
 #include "qkdlab/core/rng.h"
 #include "qkdlab/qsim/qasm.h"
 #include "qkdlab/qsim/run.h"
+#include "support.h"
 
 namespace qkdlab::qsim {
 namespace {
+
+using testing::expect_counts;
 
 constexpr double EXACT = 1e-9;
 constexpr double PI = std::numbers::pi;
@@ -45,23 +48,6 @@ std::vector<Qubit> qubit_range(Qubit first, Qubit count) {
     std::vector<Qubit> qubits(count);
     for (Qubit k = 0; k < count; ++k) qubits[k] = first + k;
     return qubits;
-}
-
-// Every outcome seen is one of `expected`, the shots add up, and each expected outcome's frequency
-// is within 4 sigma of its probability (probability 1: every shot).
-void expect_counts(const Counts& counts, const std::map<std::string, double>& expected, std::size_t shots) {
-    std::size_t total = 0;
-    for (const auto& [key, count] : counts) {
-        EXPECT_TRUE(expected.contains(key)) << "unexpected outcome '" << key << "' in " << count << " shots";
-        total += count;
-    }
-    EXPECT_EQ(total, shots);
-    for (const auto& [key, p] : expected) {
-        const auto it = counts.find(key);
-        const double frequency =
-            it == counts.end() ? 0.0 : static_cast<double>(it->second) / static_cast<double>(shots);
-        EXPECT_NEAR(frequency, p, 4 * std::sqrt(p * (1 - p) / static_cast<double>(shots))) << "outcome '" << key << "'";
-    }
 }
 
 void expect_probabilities(const std::vector<double>& actual, const std::vector<double>& expected, double tolerance) {

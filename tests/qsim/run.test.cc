@@ -5,13 +5,14 @@
 #include <cmath>
 
 #include "qkdlab/core/error.h"
+#include "support.h"
 
 namespace qkdlab::qsim {
 namespace {
 
-const Qubit Q0[] = {0}, Q1[] = {1}, Q2[] = {2};
+using testing::four_sigma;
 
-double four_sigma(double p, std::size_t shots) { return 4 * std::sqrt(p * (1 - p) / static_cast<double>(shots)); }
+const Qubit Q0[] = {0}, Q1[] = {1}, Q2[] = {2};
 
 double frequency(const Counts& counts, const std::string& key, std::size_t shots) {
     const auto it = counts.find(key);

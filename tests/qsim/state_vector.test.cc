@@ -16,6 +16,7 @@ namespace qkdlab::qsim {
 namespace {
 
 using testing::embed;
+using testing::four_sigma;
 using testing::max_abs_diff;
 using testing::multiply;
 using testing::random_qubits;
@@ -25,9 +26,6 @@ using testing::random_unitary;
 constexpr double PI = std::numbers::pi;
 
 std::vector<Complex> to_vector(const StateVector& psi) { return {psi.amplitudes().begin(), psi.amplitudes().end()}; }
-
-// 4 sigma of a frequency estimated from `shots` Bernoulli trials of probability p.
-double four_sigma(double p, std::size_t shots) { return 4 * std::sqrt(p * (1 - p) / static_cast<double>(shots)); }
 
 }  // namespace
 
@@ -57,7 +55,8 @@ TEST(state_vector, random_circuits_match_dense_reference) {
         for (int step = 0; step < 40; ++step) {
             const bool unitary = step % 5 == 4;
             if (!unitary) {
-                const GateKind kind = kinds[boost::random::uniform_int_distribution<std::size_t>(0, kinds.size() - 1)(rng)];
+                const GateKind kind =
+                    kinds[boost::random::uniform_int_distribution<std::size_t>(0, kinds.size() - 1)(rng)];
                 const GateInfo& info = gate_info(kind);
                 if (info.num_qubits > n) continue;
                 const std::vector<Qubit> qubits = random_qubits(info.num_qubits, n, rng);
@@ -182,8 +181,8 @@ TEST(state_vector, expectation_matches_dense_pauli_matrices) {
     core::Rng rng(13);
     const unsigned n = 4;
     const StateVector psi = random_state(n, rng);
-    const Matrix paulis[] = {Matrix::identity(2), Matrix(2, {0, 1, 1, 0}), Matrix(2, {0, Complex(0, -1), Complex(0, 1), 0}),
-                             Matrix(2, {1, 0, 0, -1})};
+    const Matrix paulis[] = {Matrix::identity(2), Matrix(2, {0, 1, 1, 0}),
+                             Matrix(2, {0, Complex(0, -1), Complex(0, 1), 0}), Matrix(2, {1, 0, 0, -1})};
     for (const char* text : {"XYZI", "-YYXZ", "ZIIZ", "IXIY", "YYYY"}) {
         const PauliString p = PauliString::parse(text);
         Matrix full = Matrix::identity(1);

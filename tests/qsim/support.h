@@ -2,14 +2,19 @@
 // Test support for qsim: random states and unitaries, and the dense reference that embeds an
 // operator in the full 2^n space and multiplies, with no index tricks at all.
 
+#include <gtest/gtest.h>
+
 #include <boost/random/normal_distribution.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
 #include <cmath>
+#include <map>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "qkdlab/core/rng.h"
 #include "qkdlab/qsim/matrix.h"
+#include "qkdlab/qsim/run.h"
 #include "qkdlab/qsim/state_vector.h"
 
 namespace qkdlab::qsim::testing {
@@ -100,6 +105,28 @@ inline double max_abs_diff(std::span<const Complex> a, std::span<const Complex> 
     double worst = a.size() == b.size() ? 0.0 : INFINITY;
     for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) worst = std::max(worst, std::abs(a[i] - b[i]));
     return worst;
+}
+
+// 4 sigma of a frequency estimated from `shots` Bernoulli trials of probability p.
+inline double four_sigma(double p, std::size_t shots) {
+    return 4 * std::sqrt(p * (1 - p) / static_cast<double>(shots));
+}
+
+// Every outcome seen is one of `expected`, the shots add up, and each expected outcome's frequency
+// is within 4 sigma of its probability (probability 1: every shot).
+inline void expect_counts(const Counts& counts, const std::map<std::string, double>& expected, std::size_t shots) {
+    std::size_t total = 0;
+    for (const auto& [key, count] : counts) {
+        EXPECT_TRUE(expected.contains(key)) << "unexpected outcome '" << key << "' in " << count << " shots";
+        total += count;
+    }
+    EXPECT_EQ(total, shots);
+    for (const auto& [key, p] : expected) {
+        const auto it = counts.find(key);
+        const double frequency =
+            it == counts.end() ? 0.0 : static_cast<double>(it->second) / static_cast<double>(shots);
+        EXPECT_NEAR(frequency, p, four_sigma(p, shots)) << "outcome '" << key << "'";
+    }
 }
 
 }  // namespace qkdlab::qsim::testing

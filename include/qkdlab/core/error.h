@@ -10,13 +10,13 @@
 namespace qkdlab {
 
 class Error : public std::invalid_argument {
-public:
+  public:
     using std::invalid_argument::invalid_argument;
 };
 
 // A fault at a place in a text file. what() reads "file:line:column: message".
 class ParseError : public Error {
-public:
+  public:
     ParseError(std::string file, std::size_t line, std::size_t column, const std::string& message);
 
     const std::string& file() const { return file_; }
@@ -25,7 +25,7 @@ public:
     // The message without the location prefix.
     const std::string& message() const { return message_; }
 
-private:
+  private:
     std::string file_;
     std::size_t line_;
     std::size_t column_;
@@ -34,12 +34,12 @@ private:
 
 // A fault at a JSON path of a configuration. what() reads "path: message".
 class ConfigError : public Error {
-public:
+  public:
     ConfigError(std::string json_path, const std::string& message);
 
     const std::string& json_path() const { return json_path_; }
 
-private:
+  private:
     std::string json_path_;
 };
 

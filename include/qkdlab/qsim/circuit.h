@@ -43,14 +43,14 @@ struct Operation {
     GateKind gate = GateKind::i;
     std::vector<Qubit> qubits;
     std::vector<double> params;
-    Matrix matrix;                     // unitary only
-    std::vector<Qubit> controls;       // unitary only
-    std::vector<std::size_t> clbits;   // measure only
+    Matrix matrix;                    // unitary only
+    std::vector<Qubit> controls;      // unitary only
+    std::vector<std::size_t> clbits;  // measure only
     std::optional<Condition> condition;
 };
 
 class Circuit {
-public:
+  public:
     // A circuit with anonymous qubits and classical bits (no registers).
     explicit Circuit(std::size_t num_qubits = 0, std::size_t num_clbits = 0);
 
@@ -81,7 +81,7 @@ public:
     std::span<const Register> qregs() const { return qregs_; }
     std::span<const Register> cregs() const { return cregs_; }
 
-private:
+  private:
     void check_qubits(std::span<const Qubit> qubits) const;
     void check_condition(const std::optional<Condition>& condition) const;
 

@@ -33,7 +33,7 @@ struct FusionStats {
 };
 
 class FusedProgram {
-public:
+  public:
     // `ops` must be gates and unitaries without conditions (barriers are skipped); anything else
     // is a qkdlab::Error.
     FusedProgram(std::span<const Operation> ops, unsigned num_qubits, const FusionOptions& options = {});
@@ -45,7 +45,7 @@ public:
     void run(StateVector& state) const;
     const FusionStats& stats() const { return stats_; }
 
-private:
+  private:
     struct Step;
     unsigned num_qubits_;
     unsigned block_qubits_;

@@ -13,20 +13,52 @@ namespace qkdlab::qsim {
 
 enum class GateKind {
     // one qubit, no angle
-    i, x, y, z, h, s, sdg, t, tdg, sx, sxdg,
+    i,
+    x,
+    y,
+    z,
+    h,
+    s,
+    sdg,
+    t,
+    tdg,
+    sx,
+    sxdg,
     // one qubit with angles
-    rx, ry, rz, p, u, u1, u2, u3,
+    rx,
+    ry,
+    rz,
+    p,
+    u,
+    u1,
+    u2,
+    u3,
     // two qubits
-    cx, cy, cz, ch, swap, iswap, crx, cry, crz, cp, cu, cu3, rxx, ryy, rzz,
+    cx,
+    cy,
+    cz,
+    ch,
+    swap,
+    iswap,
+    crx,
+    cry,
+    crz,
+    cp,
+    cu,
+    cu3,
+    rxx,
+    ryy,
+    rzz,
     // three qubits
-    ccx, cswap,
+    ccx,
+    cswap,
 };
 
 struct GateInfo {
-    std::string_view name;    // OpenQASM 2.0 spelling (qelib1.inc)
-    unsigned num_qubits;      // including controls
-    unsigned num_params;      // angles
-    unsigned num_controls;    // leading qubits that act only as controls (0 for swap, rxx, ...)
+    std::string_view name;  // OpenQASM 2.0 spelling (qelib1.inc)
+    unsigned num_qubits;    // including controls
+    unsigned num_params;    // angles
+    unsigned num_controls;  // leading qubits that act only as controls (0 for swap, rxx, ...)
 };
 
 const GateInfo& gate_info(GateKind kind);

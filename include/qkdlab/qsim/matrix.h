@@ -13,7 +13,7 @@
 namespace qkdlab::qsim {
 
 class Matrix {
-public:
+  public:
     Matrix() = default;
     // The zero matrix of dimension `dim`.
     explicit Matrix(std::size_t dim);
@@ -42,7 +42,7 @@ public:
     // True if every off-diagonal entry is exactly zero.
     bool is_diagonal() const;
 
-private:
+  private:
     std::size_t dim_ = 0;
     std::vector<Complex> data_;
 };

@@ -34,7 +34,7 @@ using Counts = std::map<std::string, std::size_t>;
 std::string format_clbits(const Circuit& circuit, const ClassicalBits& bits);
 
 class CircuitRunner {
-public:
+  public:
     // `branch_memory_bytes` bounds the copies of the state that shot branching holds (0: a quarter
     // of physical memory); with room for fewer than one copy, every shot runs from the start.
     explicit CircuitRunner(const Circuit& circuit, const FusionOptions& options = {},
@@ -56,7 +56,7 @@ public:
     // `shots` runs, counted by their classical bits.
     Counts counts(std::size_t shots, core::Rng& rng) const;
 
-private:
+  private:
     struct Step;
     struct TerminalMeasure {
         Qubit qubit;
@@ -65,8 +65,8 @@ private:
     ClassicalBits run_body(StateVector& state, core::Rng& rng) const;
     void branch(std::size_t first_step, StateVector& state, ClassicalBits bits, std::size_t shots, unsigned depth,
                 core::Rng& rng, Counts& counts) const;
-    void count_terminal_samples(const StateVector& state, const ClassicalBits& bits, std::size_t shots,
-                                core::Rng& rng, Counts& counts) const;
+    void count_terminal_samples(const StateVector& state, const ClassicalBits& bits, std::size_t shots, core::Rng& rng,
+                                Counts& counts) const;
 
     Circuit circuit_;
     std::vector<Step> body_;

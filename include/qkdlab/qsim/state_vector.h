@@ -17,7 +17,7 @@
 namespace qkdlab::qsim {
 
 class StateVector {
-public:
+  public:
     // |0...0> on `num_qubits` qubits (0 to MAX_STATE_VECTOR_QUBITS). Throws qkdlab::Error if the
     // count is out of range, std::bad_alloc if memory is short.
     explicit StateVector(unsigned num_qubits);
@@ -72,7 +72,7 @@ public:
     double fidelity(const StateVector& other) const;
     double norm_squared() const;
 
-private:
+  private:
     struct FreeDeleter {
         void operator()(Complex* p) const;
     };
