@@ -57,12 +57,14 @@ static_assert(
     }(),
     "GATES must list every GateKind in declaration order");
 
-Matrix u_matrix(double theta, double phi, double lambda) {
-    const double c = std::cos(theta / 2), s = std::sin(theta / 2);
-    return Matrix(2, {c, -std::exp(I * lambda) * s, std::exp(I * phi) * s, std::exp(I * (phi + lambda)) * c});
-}
+using Entries = std::initializer_list<Complex>;
 
-Matrix diagonal(Complex a, Complex b) { return Matrix(2, {a, 0, 0, b}); }
+// The entries of U(theta, phi, lambda) times the global phase e^{i gamma}.
+std::array<Complex, 4> u_entries(double theta, double phi, double lambda, double gamma) {
+    const double c = std::cos(theta / 2), s = std::sin(theta / 2);
+    return {std::exp(I * gamma) * c, -std::exp(I * (gamma + lambda)) * s, std::exp(I * (gamma + phi)) * s,
+            std::exp(I * (gamma + phi + lambda)) * c};
+}
 
 // The gate on `num_controls` leading control qubits (low index bits) and the targets of `target`.
 Matrix controlled(const Matrix& target, unsigned num_controls) {
@@ -72,15 +74,6 @@ Matrix controlled(const Matrix& target, unsigned num_controls) {
     for (std::size_t r = 0; r < target.dim(); ++r)
         for (std::size_t c = 0; c < target.dim(); ++c) m(r * cdim + all_on, c * cdim + all_on) = target(r, c);
     return m;
-}
-
-Matrix two_qubit_rotation(const Matrix& pauli, double theta) {
-    // exp(-i theta/2 P⊗P) = cos(theta/2) I - i sin(theta/2) P⊗P
-    Matrix m = Matrix::identity(4);
-    m *= std::cos(theta / 2);
-    Matrix pp = pauli.kron(pauli);
-    pp *= -I * std::sin(theta / 2);
-    return m + pp;
 }
 
 }  // namespace
@@ -97,87 +90,90 @@ std::optional<GateKind> gate_by_name(std::string_view name) {
 
 std::span<const GateKind> all_gate_kinds() { return KINDS; }
 
-Matrix gate_target_matrix(GateKind kind, std::span<const double> params) {
+std::size_t write_gate_target_matrix(GateKind kind, std::span<const double> params, std::span<Complex, 16> out) {
     const GateInfo& info = gate_info(kind);
     if (params.size() != info.num_params) {
         throw Error("gate " + std::string(info.name) + " takes " + std::to_string(info.num_params) + " angle(s), got " +
                     std::to_string(params.size()));
     }
     const auto a = [&](std::size_t k) { return params[k]; };
+    const auto write = [&](Entries entries) {
+        std::copy(entries.begin(), entries.end(), out.begin());
+        return entries.size() == 4 ? std::size_t{2} : std::size_t{4};
+    };
     const double r = 1 / std::numbers::sqrt2;
-    const Matrix x(2, {0, 1, 1, 0});
-    const Matrix y(2, {0, -I, I, 0});
-    const Matrix z = diagonal(1, -1);
-    const Matrix h(2, {r, r, r, -r});
+    const double half = info.num_params > 0 ? a(0) / 2 : 0;  // half the first angle, for rotations
+    const double c = std::cos(half), s = std::sin(half);
+    const Complex e_minus = std::exp(-I * half), e_plus = std::exp(I * half);
+    const auto write_u = [&](const std::array<Complex, 4>& u) { return write({u[0], u[1], u[2], u[3]}); };
     switch (kind) {
         case GateKind::i:
-            return Matrix::identity(2);
+            return write({1, 0, 0, 1});
         case GateKind::x:
         case GateKind::cx:
         case GateKind::ccx:
-            return x;
+            return write({0, 1, 1, 0});
         case GateKind::y:
         case GateKind::cy:
-            return y;
+            return write({0, -I, I, 0});
         case GateKind::z:
         case GateKind::cz:
-            return z;
+            return write({1, 0, 0, -1});
         case GateKind::h:
         case GateKind::ch:
-            return h;
+            return write({r, r, r, -r});
         case GateKind::s:
-            return diagonal(1, I);
+            return write({1, 0, 0, I});
         case GateKind::sdg:
-            return diagonal(1, -I);
+            return write({1, 0, 0, -I});
         case GateKind::t:
-            return diagonal(1, std::exp(I * (pi / 4)));
+            return write({1, 0, 0, std::exp(I * (pi / 4))});
         case GateKind::tdg:
-            return diagonal(1, std::exp(-I * (pi / 4)));
+            return write({1, 0, 0, std::exp(-I * (pi / 4))});
         case GateKind::sx:
-            return Matrix(2, {0.5 + 0.5 * I, 0.5 - 0.5 * I, 0.5 - 0.5 * I, 0.5 + 0.5 * I});
+            return write({0.5 + 0.5 * I, 0.5 - 0.5 * I, 0.5 - 0.5 * I, 0.5 + 0.5 * I});
         case GateKind::sxdg:
-            return Matrix(2, {0.5 - 0.5 * I, 0.5 + 0.5 * I, 0.5 + 0.5 * I, 0.5 - 0.5 * I});
+            return write({0.5 - 0.5 * I, 0.5 + 0.5 * I, 0.5 + 0.5 * I, 0.5 - 0.5 * I});
         case GateKind::rx:
-        case GateKind::crx: {
-            const double c = std::cos(a(0) / 2), s = std::sin(a(0) / 2);
-            return Matrix(2, {c, -I * s, -I * s, c});
-        }
+        case GateKind::crx:
+            return write({c, -I * s, -I * s, c});
         case GateKind::ry:
-        case GateKind::cry: {
-            const double c = std::cos(a(0) / 2), s = std::sin(a(0) / 2);
-            return Matrix(2, {c, -s, s, c});
-        }
+        case GateKind::cry:
+            return write({c, -s, s, c});
         case GateKind::rz:
         case GateKind::crz:
-            return diagonal(std::exp(-I * (a(0) / 2)), std::exp(I * (a(0) / 2)));
+            return write({e_minus, 0, 0, e_plus});
         case GateKind::p:
         case GateKind::u1:
         case GateKind::cp:
-            return diagonal(1, std::exp(I * a(0)));
+            return write({1, 0, 0, std::exp(I * a(0))});
         case GateKind::u:
         case GateKind::u3:
         case GateKind::cu3:
-            return u_matrix(a(0), a(1), a(2));
+            return write_u(u_entries(a(0), a(1), a(2), 0));
         case GateKind::u2:
-            return u_matrix(pi / 2, a(0), a(1));
-        case GateKind::cu: {
-            Matrix m = u_matrix(a(0), a(1), a(2));
-            m *= std::exp(I * a(3));
-            return m;
-        }
+            return write_u(u_entries(pi / 2, a(0), a(1), 0));
+        case GateKind::cu:
+            return write_u(u_entries(a(0), a(1), a(2), a(3)));
         case GateKind::swap:
         case GateKind::cswap:
-            return Matrix(4, {1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1});
+            return write({1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1});
         case GateKind::iswap:
-            return Matrix(4, {1, 0, 0, 0, 0, 0, I, 0, 0, I, 0, 0, 0, 0, 0, 1});
-        case GateKind::rxx:
-            return two_qubit_rotation(x, a(0));
-        case GateKind::ryy:
-            return two_qubit_rotation(y, a(0));
-        case GateKind::rzz:
-            return two_qubit_rotation(z, a(0));
+            return write({1, 0, 0, 0, 0, 0, I, 0, 0, I, 0, 0, 0, 0, 0, 1});
+        case GateKind::rxx:  // exp(-i theta/2 X⊗X)
+            return write({c, 0, 0, -I * s, 0, c, -I * s, 0, 0, -I * s, c, 0, -I * s, 0, 0, c});
+        case GateKind::ryy:  // exp(-i theta/2 Y⊗Y)
+            return write({c, 0, 0, I * s, 0, c, -I * s, 0, 0, -I * s, c, 0, I * s, 0, 0, c});
+        case GateKind::rzz:  // exp(-i theta/2 Z⊗Z)
+            return write({e_minus, 0, 0, 0, 0, e_plus, 0, 0, 0, 0, e_plus, 0, 0, 0, 0, e_minus});
     }
     throw Error("unknown gate kind");
+}
+
+Matrix gate_target_matrix(GateKind kind, std::span<const double> params) {
+    std::array<Complex, 16> entries{};
+    const std::size_t dim = write_gate_target_matrix(kind, params, entries);
+    return Matrix(dim, std::vector<Complex>(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(dim * dim)));
 }
 
 Matrix gate_matrix(GateKind kind, std::span<const double> params) {

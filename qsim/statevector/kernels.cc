@@ -313,24 +313,31 @@ void apply_with(const KernelOp& op, Complex* state, Index dim, Split&& split) {
 
 }  // namespace
 
-KernelOp make_kernel_op(const Matrix& matrix, std::span<const Qubit> targets, Index control_mask) {
-    assert(!targets.empty() && targets.size() <= MAX_TARGETS && matrix.dim() == (std::size_t{1} << targets.size()));
+KernelOp make_kernel_op(std::span<const Complex> row_major, std::span<const Qubit> targets, Index control_mask) {
+    const std::size_t d = std::size_t{1} << targets.size();
+    assert(!targets.empty() && targets.size() <= MAX_TARGETS && row_major.size() == d * d);
     KernelOp op;
     op.num_targets = static_cast<unsigned>(targets.size());
     std::copy(targets.begin(), targets.end(), op.targets.begin());
     op.control_mask = control_mask;
-    const std::size_t d = matrix.dim();
-    if (d == 2 && matrix(0, 0) == Complex{} && matrix(1, 1) == Complex{} && matrix(0, 1) == Complex{1.0} &&
-        matrix(1, 0) == Complex{1.0}) {
+    bool diagonal = true;
+    for (std::size_t r = 0; r < d; ++r)
+        for (std::size_t c = 0; c < d; ++c) diagonal = diagonal && (r == c || row_major[r * d + c] == Complex{});
+    if (d == 2 && row_major[0] == Complex{} && row_major[3] == Complex{} && row_major[1] == Complex{1.0} &&
+        row_major[2] == Complex{1.0}) {
         op.shape = Shape::x;
-    } else if (matrix.is_diagonal()) {
+    } else if (diagonal) {
         op.shape = Shape::diagonal;
-        for (std::size_t r = 0; r < d; ++r) op.data[r] = matrix(r, r);
+        for (std::size_t r = 0; r < d; ++r) op.data[r] = row_major[r * d + r];
     } else {
         op.shape = Shape::dense;
-        std::copy(matrix.data().begin(), matrix.data().end(), op.data.begin());
+        std::copy(row_major.begin(), row_major.end(), op.data.begin());
     }
     return op;
+}
+
+KernelOp make_kernel_op(const Matrix& matrix, std::span<const Qubit> targets, Index control_mask) {
+    return make_kernel_op(matrix.data(), targets, control_mask);
 }
 
 void apply(const KernelOp& op, Complex* state, Index dim) {

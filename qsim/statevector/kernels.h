@@ -38,6 +38,8 @@ struct KernelOp {
 // A KernelOp from a matrix on `targets` (at most MAX_TARGETS of them), choosing the diagonal or X
 // shape when the matrix has it.
 KernelOp make_kernel_op(const Matrix& matrix, std::span<const Qubit> targets, Index control_mask);
+// The same from `dim * dim` row-major entries, without allocating.
+KernelOp make_kernel_op(std::span<const Complex> row_major, std::span<const Qubit> targets, Index control_mask);
 
 // Apply `op` to `state` of dimension `dim` (a power of two covering every qubit of op).
 void apply(const KernelOp& op, Complex* state, Index dim);

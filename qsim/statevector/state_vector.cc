@@ -3,6 +3,8 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
+#include <array>
 #include <boost/random/uniform_01.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
 #include <cmath>
@@ -112,7 +114,10 @@ void StateVector::apply_gate(GateKind kind, std::span<const Qubit> qubits, std::
     check_qubits(qubits);
     const auto controls = qubits.first(info.num_controls);
     const auto targets = qubits.subspan(info.num_controls);
-    const kernels::KernelOp op = kernels::make_kernel_op(gate_target_matrix(kind, params), targets, mask_of(controls));
+    std::array<Complex, 16> entries;
+    const std::size_t d = write_gate_target_matrix(kind, params, entries);
+    const kernels::KernelOp op =
+        kernels::make_kernel_op(std::span<const Complex>(entries).first(d * d), targets, mask_of(controls));
     kernels::apply(op, data_.get(), dim());
 }
 

@@ -10,6 +10,7 @@
 #include "qkdlab/core/error.h"
 #include "qkdlab/qsim/circuit_library.h"
 #include "qkdlab/qsim/fusion.h"
+#include "allocation_counter.h"
 #include "support.h"
 
 namespace qkdlab::qsim {
@@ -255,6 +256,26 @@ TEST(state_vector, uniform_superposition_of_twenty_qubits) {
     EXPECT_NEAR(psi.norm_squared(), 1, 1e-12);
     const StateVector copy = psi;
     EXPECT_NEAR(copy.fidelity(psi), 1, 1e-12);
+}
+
+TEST(state_vector, applying_gates_allocates_nothing) {
+    StateVector psi(10);
+    const Qubit one[] = {3}, two[] = {7, 2}, three[] = {0, 9, 5};
+    const double angle[] = {0.3}, angles[] = {0.1, 0.2, 0.3};
+    const std::size_t before = testing::allocation_count();
+    for (int round = 0; round < 10; ++round) {
+        psi.apply_gate(GateKind::h, one);
+        psi.apply_gate(GateKind::rz, one, angle);
+        psi.apply_gate(GateKind::u3, one, angles);
+        psi.apply_gate(GateKind::cx, two);
+        psi.apply_gate(GateKind::rxx, two, angle);
+        psi.apply_gate(GateKind::cp, two, angle);
+        psi.apply_gate(GateKind::ccx, three);
+        psi.apply_gate(GateKind::cswap, three);
+    }
+    EXPECT_EQ(testing::allocation_count() - before, 0u);
+    const Matrix m = gate_matrix(GateKind::h, {});  // the counter does see allocations
+    EXPECT_GT(testing::allocation_count() - before, 0u);
 }
 
 TEST(state_vector, bad_arguments_are_errors) {

@@ -76,4 +76,8 @@ Matrix gate_matrix(GateKind kind, std::span<const double> params);
 // The matrix of the gate on its target qubits alone (the qubits after its controls).
 Matrix gate_target_matrix(GateKind kind, std::span<const double> params);
 
+// The same, written row-major into `out` without allocating (for the per-gate hot path); returns
+// its dimension, 2 or 4.
+std::size_t write_gate_target_matrix(GateKind kind, std::span<const double> params, std::span<Complex, 16> out);
+
 }  // namespace qkdlab::qsim
