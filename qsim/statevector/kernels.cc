@@ -182,24 +182,30 @@ bool make_diagonal_table(const KernelOp& op, const Layout& layout, DiagonalTable
 }
 
 QKDLAB_CLONES void diagonal_blocks_range(Index begin, Index end, const DiagonalTable& table, Complex* s) {
-    for (Index b = begin; b < end; ++b) {
+    // The pattern of the high bits is constant over aligned runs of blocks below the lowest of them.
+    const Index run = table.num_high == 0 ? end : Index{1} << (table.high_positions[0] - BLOCK_BITS);
+    for (Index b = begin; b < end;) {
+        const Index run_end = std::min(end, (b | (run - 1)) + 1);
         const Index i = b << BLOCK_BITS;
         unsigned h = 0;
         for (unsigned k = 0; k < table.num_high; ++k)
             h |= static_cast<unsigned>((i >> table.high_positions[k]) & 1) << k;
-        if (table.identity[h]) continue;
-        const double* a = &table.re[2 * h * BLOCK];
-        const double* c = &table.im[2 * h * BLOCK];
-        double* p = reinterpret_cast<double*>(s + i);
-        for (unsigned q = 0; q < 2 * BLOCK; q += 4) {
-            Pair x, fa, fb;
-            std::memcpy(&x, p + q, sizeof x);
-            std::memcpy(&fa, a + q, sizeof fa);
-            std::memcpy(&fb, c + q, sizeof fb);
-            // x * f with f as (re, re) and (-im, im): x * fa + swap(x) * fb
-            x = x * fa + __builtin_shuffle(x, PairIndex{1, 0, 3, 2}) * fb;
-            std::memcpy(p + q, &x, sizeof x);
+        if (!table.identity[h]) {
+            const double* a = &table.re[2 * h * BLOCK];
+            const double* c = &table.im[2 * h * BLOCK];
+            for (double* p = reinterpret_cast<double*>(s + i); b < run_end; ++b, p += 2 * BLOCK) {
+                for (unsigned q = 0; q < 2 * BLOCK; q += 4) {
+                    Pair x, fa, fb;
+                    std::memcpy(&x, p + q, sizeof x);
+                    std::memcpy(&fa, a + q, sizeof fa);
+                    std::memcpy(&fb, c + q, sizeof fb);
+                    // x * f with f as (re, re) and (-im, im): x * fa + swap(x) * fb
+                    x = x * fa + __builtin_shuffle(x, PairIndex{1, 0, 3, 2}) * fb;
+                    std::memcpy(p + q, &x, sizeof x);
+                }
+            }
         }
+        b = run_end;
     }
 }
 

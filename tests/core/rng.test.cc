@@ -11,12 +11,4 @@ TEST(rng, is_the_standard_mt19937_64) {
     EXPECT_EQ(rng(), 9981545732273789042ull);
 }
 
-TEST(rng, derived_streams_are_reproducible_and_distinct) {
-    Rng a = derive_rng(42, 0), b = derive_rng(42, 0), c = derive_rng(42, 1), d = derive_rng(43, 0);
-    const auto first = a();
-    EXPECT_EQ(first, b());
-    EXPECT_NE(first, c());
-    EXPECT_NE(first, d());
-}
-
 }  // namespace qkdlab::core
