@@ -59,6 +59,9 @@ TEST(command_sim, json_result_carries_schema_input_seed_and_figures) {
     EXPECT_NEAR(ones / 4000, p1, 4 * std::sqrt(p1 * (1 - p1) / 4000));  // 4 sigma
     EXPECT_EQ(counts.value("1 01", 0) + counts.value("0 01", 0), 4000);
     EXPECT_TRUE(j["stats"]["single_simulation"]);
+    EXPECT_GT(j["stats"]["peak_rss_mib"].get<double>(), 0.0);
+    // The source itself travels with the result, so the run can be repeated from its own output.
+    EXPECT_NE(j["input"]["source"].get<std::string>().find("ry(pi/3) q[2];"), std::string::npos);
 }
 
 TEST(command_sim, exact_probabilities_and_statevector) {
@@ -96,6 +99,15 @@ TEST(command_sim, bad_input_exits_2_with_the_place_and_writes_nothing) {
     EXPECT_FALSE(std::filesystem::exists(path));
     EXPECT_TRUE(r.out.empty());
     std::filesystem::remove_all(path.parent_path());
+}
+
+TEST(command_sim, counting_a_circuit_without_classical_bits_is_an_error) {
+    const auto r = run_cli({"sim", testdata("no_measurement.qasm")});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("no classical bits"), std::string::npos) << r.err;
+    const auto probabilities = run_cli({"sim", testdata("no_measurement.qasm"), "--probabilities"});
+    EXPECT_EQ(probabilities.status, 0) << probabilities.err;
+    EXPECT_EQ(probabilities.out, "00 0.5\n01 0.5\n");
 }
 
 TEST(command_sim, bad_options_exit_2) {
