@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "circuit/check_qubits.h"
 #include "qkdlab/core/error.h"
 
 namespace qkdlab::qsim {
@@ -34,18 +35,6 @@ std::size_t Circuit::add_creg(const std::string& name, std::size_t size) {
     return cregs_.back().offset;
 }
 
-void Circuit::check_qubits(std::span<const Qubit> qubits) const {
-    for (std::size_t k = 0; k < qubits.size(); ++k) {
-        if (qubits[k] >= num_qubits_) {
-            throw Error("qubit " + std::to_string(qubits[k]) + " is out of range: the circuit has " +
-                        std::to_string(num_qubits_) + " qubit(s)");
-        }
-        for (std::size_t j = 0; j < k; ++j)
-            if (qubits[j] == qubits[k])
-                throw Error("qubit " + std::to_string(qubits[k]) + " is used twice in one operation");
-    }
-}
-
 void Circuit::check_condition(const std::optional<Condition>& condition) const {
     if (!condition) return;
     if (condition->creg >= cregs_.size()) {
@@ -70,7 +59,7 @@ void Circuit::append_gate(GateKind kind, std::span<const Qubit> qubits, std::spa
         throw Error("gate " + std::string(info.name) + " takes " + std::to_string(info.num_params) + " angle(s), got " +
                     std::to_string(params.size()));
     }
-    check_qubits(qubits);
+    check_qubits(qubits, num_qubits_, "the circuit");
     check_condition(condition);
     Operation op;
     op.kind = OpKind::gate;
@@ -93,7 +82,7 @@ void Circuit::append_unitary(Matrix matrix, std::span<const Qubit> targets, std:
         throw Error("the matrix is not unitary (U^dagger U differs from I by more than 1e-8)");
     std::vector<Qubit> all(controls.begin(), controls.end());
     all.insert(all.end(), targets.begin(), targets.end());
-    check_qubits(all);
+    check_qubits(all, num_qubits_, "the circuit");
     check_condition(condition);
     Operation op;
     op.kind = OpKind::unitary;
@@ -106,7 +95,7 @@ void Circuit::append_unitary(Matrix matrix, std::span<const Qubit> targets, std:
 
 void Circuit::append_measure(Qubit qubit, std::size_t clbit, std::optional<Condition> condition) {
     const Qubit q[] = {qubit};
-    check_qubits(q);
+    check_qubits(q, num_qubits_, "the circuit");
     if (clbit >= num_clbits_) {
         throw Error("classical bit " + std::to_string(clbit) + " is out of range: the circuit has " +
                     std::to_string(num_clbits_) + " bit(s)");
@@ -122,7 +111,7 @@ void Circuit::append_measure(Qubit qubit, std::size_t clbit, std::optional<Condi
 
 void Circuit::append_reset(Qubit qubit, std::optional<Condition> condition) {
     const Qubit q[] = {qubit};
-    check_qubits(q);
+    check_qubits(q, num_qubits_, "the circuit");
     check_condition(condition);
     Operation op;
     op.kind = OpKind::reset;
@@ -132,7 +121,7 @@ void Circuit::append_reset(Qubit qubit, std::optional<Condition> condition) {
 }
 
 void Circuit::append_barrier(std::span<const Qubit> qubits) {
-    check_qubits(qubits);
+    check_qubits(qubits, num_qubits_, "the circuit");
     Operation op;
     op.kind = OpKind::barrier;
     op.qubits.assign(qubits.begin(), qubits.end());

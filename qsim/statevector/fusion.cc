@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "circuit/check_qubits.h"
 #include "qkdlab/core/error.h"
 #include "statevector/kernels.h"
 
@@ -65,10 +66,8 @@ std::vector<Item> plan_items(std::span<const Operation> ops, unsigned num_qubits
         if ((op.kind != OpKind::gate && op.kind != OpKind::unitary) || op.condition) {
             throw Error("a fused program takes only unconditional gates and unitaries");
         }
-        for (Qubit q : op.qubits)
-            if (q >= num_qubits) throw Error("qubit " + std::to_string(q) + " is out of range for the program");
-        for (Qubit q : op.controls)
-            if (q >= num_qubits) throw Error("qubit " + std::to_string(q) + " is out of range for the program");
+        check_qubits(op.qubits, num_qubits, "the program");
+        check_qubits(op.controls, num_qubits, "the program");
         ++stats.gates;
         std::span<const Qubit> targets = op.qubits;
         std::span<const Qubit> controls = op.controls;

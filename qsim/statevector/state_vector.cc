@@ -13,6 +13,7 @@
 #include <new>
 #include <string>
 
+#include "circuit/check_qubits.h"
 #include "qkdlab/core/error.h"
 #include "statevector/kernels.h"
 
@@ -81,17 +82,6 @@ StateVector& StateVector::operator=(const StateVector& other) {
     return *this;
 }
 
-void StateVector::check_qubits(std::span<const Qubit> qubits) const {
-    for (std::size_t k = 0; k < qubits.size(); ++k) {
-        if (qubits[k] >= num_qubits_) {
-            throw Error("qubit " + std::to_string(qubits[k]) + " is out of range for a state of " +
-                        std::to_string(num_qubits_) + " qubit(s)");
-        }
-        for (std::size_t j = 0; j < k; ++j)
-            if (qubits[j] == qubits[k]) throw Error("qubit " + std::to_string(qubits[k]) + " is used twice");
-    }
-}
-
 void StateVector::set_basis_state(Index basis_state) {
     if (basis_state >= dim()) {
         throw Error("basis state " + std::to_string(basis_state) + " is out of range for " +
@@ -121,7 +111,7 @@ void StateVector::apply_gate(GateKind kind, std::span<const Qubit> qubits, std::
         throw Error("gate " + std::string(info.name) + " acts on " + std::to_string(info.num_qubits) +
                     " qubit(s), got " + std::to_string(qubits.size()));
     }
-    check_qubits(qubits);
+    check_qubits(qubits, num_qubits_, "the state");
     const auto controls = qubits.first(info.num_controls);
     const auto targets = qubits.subspan(info.num_controls);
     std::array<Complex, 16> entries;
@@ -138,7 +128,7 @@ void StateVector::apply_matrix(const Matrix& matrix, std::span<const Qubit> targ
     }
     std::vector<Qubit> all(targets.begin(), targets.end());
     all.insert(all.end(), controls.begin(), controls.end());
-    check_qubits(all);
+    check_qubits(all, num_qubits_, "the state");
     if (targets.size() <= kernels::MAX_TARGETS) {
         kernels::apply(kernels::make_kernel_op(matrix, targets, mask_of(controls)), data_.get(), dim());
     } else {
@@ -148,7 +138,7 @@ void StateVector::apply_matrix(const Matrix& matrix, std::span<const Qubit> targ
 
 double StateVector::probability_one(Qubit qubit) const {
     const Qubit q[] = {qubit};
-    check_qubits(q);
+    check_qubits(q, num_qubits_, "the state");
     const auto half = static_cast<std::int64_t>(dim() / 2);
     const Complex* s = data_.get();
     const Index bit = Index{1} << qubit;
@@ -196,7 +186,7 @@ std::vector<double> StateVector::probabilities() const {
 }
 
 std::vector<double> StateVector::probabilities(std::span<const Qubit> qubits) const {
-    check_qubits(qubits);
+    check_qubits(qubits, num_qubits_, "the state");
     if (qubits.size() >= 32) throw Error("a marginal over " + std::to_string(qubits.size()) + " qubits is too large");
     const std::size_t outcomes = std::size_t{1} << qubits.size();
     std::vector<double> probs(outcomes, 0.0);
@@ -298,7 +288,7 @@ double StateVector::expectation(const PauliString& pauli) const {
 }
 
 Matrix StateVector::reduced_density_matrix(std::span<const Qubit> qubits) const {
-    check_qubits(qubits);
+    check_qubits(qubits, num_qubits_, "the state");
     if (qubits.size() > 14) throw Error("a reduced density matrix of more than 14 qubits is too large");
     const std::size_t d = std::size_t{1} << qubits.size();
     const Index keep = mask_of(qubits);

@@ -82,7 +82,6 @@ class Circuit {
     std::span<const Register> cregs() const { return cregs_; }
 
   private:
-    void check_qubits(std::span<const Qubit> qubits) const;
     void check_condition(const std::optional<Condition>& condition) const;
 
     std::size_t num_qubits_;

@@ -76,7 +76,6 @@ class StateVector {
     struct FreeDeleter {
         void operator()(Complex* p) const;
     };
-    void check_qubits(std::span<const Qubit> qubits) const;
 
     unsigned num_qubits_;
     std::unique_ptr<Complex[], FreeDeleter> data_;
