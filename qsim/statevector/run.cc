@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <boost/random/binomial_distribution.hpp>
 #include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <variant>
 
@@ -25,11 +29,10 @@ std::uint64_t register_value(const Register& reg, const ClassicalBits& bits) {
     return value;
 }
 
-// Memory that shot branching may fill with copies of the state: a quarter of physical memory.
-std::size_t branching_budget_bytes() {
+// Physical memory of the machine (0 if unknown).
+double physical_memory_bytes() {
     const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
-    if (pages <= 0 || page <= 0) return std::size_t{1} << 30;
-    return static_cast<std::size_t>(pages) * static_cast<std::size_t>(page) / 4;
+    return pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0.0;
 }
 
 // The state and bits after a measurement or reset came out as `outcome`.
@@ -66,6 +69,20 @@ CircuitRunner::CircuitRunner(const Circuit& circuit, const FusionOptions& option
     }
     const auto ops = circuit.operations();
     const std::size_t n = circuit.num_qubits();
+
+    // Memory: the state must fit; shot branching may fill a quarter of the machine with copies.
+    const double state_bytes = std::ldexp(static_cast<double>(sizeof(Complex)), static_cast<int>(n));
+    const double memory = physical_memory_bytes();
+    if (memory > 0 && state_bytes > memory) {
+        std::ostringstream message;
+        message << "a state vector of " << n << " qubits needs " << state_bytes / (1 << 30)
+                << " GiB of memory; this machine has " << memory / (1 << 30) << " GiB";
+        throw std::runtime_error(message.str());
+    }
+    const double budget = branch_memory_bytes > 0 ? static_cast<double>(branch_memory_bytes)
+                          : memory > 0            ? memory / 4
+                                                  : std::ldexp(1.0, 30);
+    max_copies_ = static_cast<unsigned>(std::min(64.0, budget / state_bytes));
 
     // Terminal measurements, found walking backwards.
     std::vector<bool> terminal(ops.size(), false);
@@ -119,11 +136,6 @@ CircuitRunner::CircuitRunner(const Circuit& circuit, const FusionOptions& option
         if (op.kind == OpKind::measure || op.kind == OpKind::reset) random_body_ = true;
         body.push_back(std::move(simplified));
     }
-
-    const double state_bytes = std::ldexp(static_cast<double>(sizeof(Complex)), static_cast<int>(n));
-    max_copies_ = static_cast<unsigned>(std::min(
-        64.0,
-        static_cast<double>(branch_memory_bytes > 0 ? branch_memory_bytes : branching_budget_bytes()) / state_bytes));
 
     // Unitary stretches become fused programs; everything else stays a single operation.
     std::size_t start = 0;

@@ -110,6 +110,12 @@ TEST(command_sim, counting_a_circuit_without_classical_bits_is_an_error) {
     EXPECT_EQ(probabilities.out, "00 0.5\n01 0.5\n");
 }
 
+TEST(command_sim, a_state_larger_than_memory_is_a_runtime_failure) {
+    const auto r = run_cli({"sim", testdata("forty_qubits.qasm"), "--shots", "1"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("a state vector of 40 qubits needs 16384 GiB of memory"), std::string::npos) << r.err;
+}
+
 TEST(command_sim, bad_options_exit_2) {
     EXPECT_EQ(run_cli({"sim"}).status, 2);                                            // no file
     EXPECT_EQ(run_cli({"sim", testdata("nope.qasm")}).status, 2);                     // missing file

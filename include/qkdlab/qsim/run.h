@@ -37,6 +37,7 @@ class CircuitRunner {
   public:
     // `branch_memory_bytes` bounds the copies of the state that shot branching holds (0: a quarter
     // of physical memory); with room for fewer than one copy, every shot runs from the start.
+    // Throws std::runtime_error if the state alone would not fit in physical memory.
     explicit CircuitRunner(const Circuit& circuit, const FusionOptions& options = {},
                            std::size_t branch_memory_bytes = 0);
     CircuitRunner(CircuitRunner&&) noexcept;
