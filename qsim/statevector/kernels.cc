@@ -242,12 +242,12 @@ QKDLAB_CLONES void dense1_low_range(Index begin, Index end, unsigned target, con
     }
 }
 
-QKDLAB_CLONES void x_range(Index begin, Index end, const Layout& layout, Complex* s) {
-    const Index flip = layout.offsets[1];
+// X and SWAP exchange two amplitudes of each item: those of target patterns `from` and `to`.
+QKDLAB_CLONES void exchange_range(Index begin, Index end, const Layout& layout, Index from, Index to, Complex* s) {
     for_runs(
         begin, end, layout, [&](Index base, Index len) __attribute__((always_inline)) {
-            double* __restrict a = reinterpret_cast<double*>(s + base);
-            double* __restrict b = reinterpret_cast<double*>(s + base + flip);
+            double* __restrict a = reinterpret_cast<double*>(s + base + from);
+            double* __restrict b = reinterpret_cast<double*>(s + base + to);
             for (Index j = 0; j < 2 * len; ++j) {
                 const double t = a[j];
                 a[j] = b[j];
@@ -259,7 +259,10 @@ QKDLAB_CLONES void x_range(Index begin, Index end, const Layout& layout, Complex
 void apply_range(const KernelOp& op, const Layout& layout, Index begin, Index end, Complex* s) {
     switch (op.shape) {
         case Shape::x:
-            x_range(begin, end, layout, s);
+            exchange_range(begin, end, layout, 0, layout.offsets[1], s);
+            return;
+        case Shape::swap:
+            exchange_range(begin, end, layout, layout.offsets[1], layout.offsets[2], s);
             return;
         case Shape::diagonal:
             diagonal_range(begin, end, layout, op.num_targets, op.data.data(), s);
@@ -329,9 +332,20 @@ KernelOp make_kernel_op(std::span<const Complex> row_major, std::span<const Qubi
     bool diagonal = true;
     for (std::size_t r = 0; r < d; ++r)
         for (std::size_t c = 0; c < d; ++c) diagonal = diagonal && (r == c || row_major[r * d + c] == Complex{});
-    if (d == 2 && row_major[0] == Complex{} && row_major[3] == Complex{} && row_major[1] == Complex{1.0} &&
-        row_major[2] == Complex{1.0}) {
+    // X and SWAP are exchanges of two basis patterns: entry (r, c) is 1 where r = c, except that the
+    // two exchanged patterns map to each other.
+    const auto exchanges = [&](std::size_t p, std::size_t q) {
+        for (std::size_t r = 0; r < d; ++r)
+            for (std::size_t c = 0; c < d; ++c) {
+                const std::size_t image = c == p ? q : c == q ? p : c;
+                if (row_major[r * d + c] != Complex{r == image ? 1.0 : 0.0}) return false;
+            }
+        return true;
+    };
+    if (d == 2 && exchanges(0, 1)) {
         op.shape = Shape::x;
+    } else if (d == 4 && exchanges(1, 2)) {
+        op.shape = Shape::swap;
     } else if (diagonal) {
         op.shape = Shape::diagonal;
         for (std::size_t r = 0; r < d; ++r) op.data[r] = row_major[r * d + r];

@@ -21,6 +21,7 @@ enum class Shape {
     dense,     // data: the 2^k x 2^k matrix, row-major, little-endian over targets
     diagonal,  // data: the 2^k diagonal entries
     x,         // X on the single target (a permutation); data unused
+    swap,      // SWAP of the two targets (a permutation); data unused
 };
 
 // One operation in the form the kernels take: at most MAX_TARGETS targets, any number of controls

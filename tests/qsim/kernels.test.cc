@@ -31,7 +31,7 @@ Matrix random_diagonal(unsigned k, core::Rng& rng) {
     return m;
 }
 
-enum class Kind { dense, diagonal, x };
+enum class Kind { dense, diagonal, x, swap };
 
 Matrix operator_of(Kind kind, unsigned k, core::Rng& rng) {
     switch (kind) {
@@ -41,6 +41,8 @@ Matrix operator_of(Kind kind, unsigned k, core::Rng& rng) {
             return random_diagonal(k, rng);
         case Kind::x:
             return Matrix(2, {0, 1, 1, 0});
+        case Kind::swap:
+            return Matrix(4, {1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1});
     }
     return {};
 }
@@ -50,9 +52,9 @@ Matrix operator_of(Kind kind, unsigned k, core::Rng& rng) {
 void check_against_reference(bool serial) {
     core::Rng rng(2024);
     for (unsigned n : {1u, 2u, 3u, 5u, 8u, 18u}) {
-        for (Kind kind : {Kind::dense, Kind::diagonal, Kind::x}) {
+        for (Kind kind : {Kind::dense, Kind::diagonal, Kind::x, Kind::swap}) {
             for (unsigned k = 1; k <= MAX_TARGETS && k <= n; ++k) {
-                if (kind == Kind::x && k > 1) continue;
+                if ((kind == Kind::x && k != 1) || (kind == Kind::swap && k != 2)) continue;
                 for (unsigned num_controls = 0; num_controls + k <= n && num_controls <= 2; ++num_controls) {
                     const std::vector<Qubit> qubits = random_qubits(k + num_controls, n, rng);
                     const std::span<const Qubit> targets(qubits.data(), k), controls(qubits.data() + k, num_controls);
@@ -84,6 +86,12 @@ TEST(kernels, shape_is_chosen_from_the_matrix) {
     EXPECT_EQ(make_kernel_op(Matrix(2, {0, 1, 1, 0}), t, 0).shape, Shape::x);
     EXPECT_EQ(make_kernel_op(Matrix(2, {1, 0, 0, -1}), t, 0).shape, Shape::diagonal);
     EXPECT_EQ(make_kernel_op(Matrix(2, {0, 1, -1, 0}), t, 0).shape, Shape::dense);
+    const Qubit pair[] = {0, 1};
+    EXPECT_EQ(make_kernel_op(Matrix(4, {1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1}), pair, 0).shape, Shape::swap);
+    EXPECT_EQ(
+        make_kernel_op(Matrix(4, {1, 0, 0, 0, 0, 0, Complex(0, 1), 0, 0, Complex(0, 1), 0, 0, 0, 0, 0, 1}), pair, 0)
+            .shape,
+        Shape::dense);  // iSWAP
 }
 
 TEST(kernels, large_dense_matrices_match_reference) {
