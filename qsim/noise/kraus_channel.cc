@@ -65,6 +65,16 @@ KrausChannel::KrausChannel(std::vector<Matrix> operators) : operators_(std::move
         throw Error("the Kraus operators are not trace preserving: sum of K^dagger K differs from I by " +
                     std::to_string(deviation) + " (at most 1e-10 allowed)");
     }
+    for (const Matrix& k : operators_) {
+        const Matrix kk = k.adjoint() * k;
+        Matrix scaled_identity = Matrix::identity(d);
+        scaled_identity *= kk(0, 0).real();
+        if (kk.max_abs_diff(scaled_identity) > TRACE_TOLERANCE) {
+            mixture_weights_.clear();
+            break;
+        }
+        mixture_weights_.push_back(kk(0, 0).real());
+    }
 }
 
 KrausChannel KrausChannel::depolarizing(double p) {

@@ -99,6 +99,16 @@ TEST(kraus_channel, compose_applies_first_then_second) {
     EXPECT_THROW(KrausChannel::compose(a, KrausChannel::depolarizing2(0.1)), Error);
 }
 
+TEST(kraus_channel, unitary_mixtures_know_their_weights) {
+    const auto weights = KrausChannel::pauli(0.1, 0.2, 0.3).mixture_weights();
+    ASSERT_EQ(weights.size(), 4u);
+    EXPECT_NEAR(weights[0], 0.4, 1e-15);
+    EXPECT_NEAR(weights[3], 0.3, 1e-15);
+    EXPECT_EQ(KrausChannel::depolarizing2(0.5).mixture_weights().size(), 16u);
+    EXPECT_TRUE(KrausChannel::amplitude_damping(0.1).mixture_weights().empty());
+    EXPECT_TRUE(KrausChannel::thermal_relaxation(10, 10, 1).mixture_weights().empty());
+}
+
 TEST(kraus_channel, sets_that_are_not_trace_preserving_are_rejected) {
     Matrix half = Matrix::identity(2);
     half *= std::sqrt(0.5);

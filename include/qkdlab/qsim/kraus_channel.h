@@ -49,6 +49,9 @@ class KrausChannel {
 
     unsigned num_qubits() const { return num_qubits_; }
     std::span<const Matrix> operators() const { return operators_; }
+    // For a mixture of unitaries (every K_k^dagger K_k = w_k I, as in Pauli channels) the weights
+    // w_k, which are then the branch probabilities whatever the state; empty otherwise.
+    std::span<const double> mixture_weights() const { return mixture_weights_; }
 
     // The channel as a 4^k x 4^k matrix on vec(rho), for rho stored with the row index in the low
     // k bits and the column index in the high k bits: S = sum_k K_k ⊗ conj(K_k), entry
@@ -58,6 +61,7 @@ class KrausChannel {
   private:
     unsigned num_qubits_ = 0;
     std::vector<Matrix> operators_;
+    std::vector<double> mixture_weights_;
 };
 
 }  // namespace qkdlab::qsim
