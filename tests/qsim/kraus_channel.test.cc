@@ -100,7 +100,8 @@ TEST(kraus_channel, compose_applies_first_then_second) {
 }
 
 TEST(kraus_channel, unitary_mixtures_know_their_weights) {
-    const auto weights = KrausChannel::pauli(0.1, 0.2, 0.3).mixture_weights();
+    const KrausChannel pauli = KrausChannel::pauli(0.1, 0.2, 0.3);
+    const auto weights = pauli.mixture_weights();
     ASSERT_EQ(weights.size(), 4u);
     EXPECT_NEAR(weights[0], 0.4, 1e-15);
     EXPECT_NEAR(weights[3], 0.3, 1e-15);
