@@ -73,7 +73,7 @@ NoisyProgram add_noise(const Circuit& circuit, const NoiseModel& model) {
         for (Qubit q : qubits) wait(q, start);
         if (op.kind == OpKind::barrier) continue;
 
-        program.steps.push_back({op, std::nullopt, {}, std::nullopt, start});
+        program.steps.push_back({op, std::nullopt, {}, op.condition, start});
         if (op.kind == OpKind::gate || op.kind == OpKind::unitary) {
             for (const GateNoise& noise : model.gate_noise()) {
                 if (!follows(noise, op)) continue;

@@ -112,7 +112,7 @@ TEST(noisy_program, gate_noise_follows_its_gates_and_qubits) {
     EXPECT_EQ(program.steps[4].qubits, (std::vector<Qubit>{0, 1}));
     EXPECT_EQ(program.steps[5].qubits, std::vector<Qubit>{0});
     EXPECT_EQ(program.steps[6].qubits, std::vector<Qubit>{1});
-    EXPECT_TRUE(program.steps[7].operation && program.steps[7].operation->condition);
+    EXPECT_TRUE(program.steps[7].operation && program.steps[7].condition);
 }
 
 }  // namespace qkdlab::qsim

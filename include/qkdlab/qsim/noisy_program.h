@@ -29,7 +29,7 @@ struct NoisyStep {
     std::optional<Operation> operation;
     std::optional<KrausChannel> channel;
     std::vector<Qubit> qubits;           // of the channel
-    std::optional<Condition> condition;  // a channel after a conditioned gate shares its condition
+    std::optional<Condition> condition;  // the operation's; a channel after it shares it
     double start_ns = 0;
 };
 
