@@ -12,6 +12,9 @@ ParseError::ParseError(std::string file, std::size_t line, std::size_t column, c
       message_(message) {}
 
 ConfigError::ConfigError(std::string json_path, const std::string& message)
-    : Error(json_path + ": " + message), json_path_(std::move(json_path)) {}
+    : Error(json_path + ": " + message), json_path_(std::move(json_path)), message_(message) {}
+
+ConfigError::ConfigError(const std::string& source, std::string json_path, const std::string& message)
+    : Error(source + ": " + json_path + ": " + message), json_path_(std::move(json_path)), message_(message) {}
 
 }  // namespace qkdlab

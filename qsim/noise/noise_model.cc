@@ -193,6 +193,14 @@ std::optional<T> per_qubit(const std::map<std::string, T>& table, Qubit qubit) {
 }  // namespace
 
 NoiseModel NoiseModel::parse(std::string_view json_text, const std::string& source) {
+    try {
+        return parse_json(json_text, source);
+    } catch (const ConfigError& e) {
+        throw ConfigError(source, e.json_path(), e.message());
+    }
+}
+
+NoiseModel NoiseModel::parse_json(std::string_view json_text, const std::string& source) {
     Json root;
     try {
         root = Json::parse(json_text);

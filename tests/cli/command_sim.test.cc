@@ -116,6 +116,38 @@ TEST(command_sim, a_state_larger_than_memory_is_a_runtime_failure) {
     EXPECT_NE(r.err.find("a state vector of 40 qubits needs 16384 GiB of memory"), std::string::npos) << r.err;
 }
 
+TEST(command_sim, noise_model_on_the_density_matrix_and_by_trajectories) {
+    const auto r = run_cli(
+        {"sim", testdata("bell.qasm"), "--noise", testdata("noise.json"), "--shots", "4000", "--seed", "2", "--json"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["noise"]["method"], "density");  // 2 qubits: density by default
+    EXPECT_EQ(j["config"]["method"], "density");
+    EXPECT_TRUE(j["stats"]["exact_distribution"]);
+    EXPECT_EQ(j["decoherence"].size(), 2u);
+    EXPECT_GT(j["decoherence"][1]["idle_ns"].get<double>(), 0.0);           // qubit 1 waits for the h
+    EXPECT_GT(j["counts"].value("01", 0) + j["counts"].value("10", 0), 0);  // noise shows
+    const auto t = run_cli({"sim", testdata("bell.qasm"), "--noise", testdata("noise.json"), "--method", "trajectories",
+                            "--shots", "100", "--seed", "2", "--json"});
+    ASSERT_EQ(t.status, 0) << t.err;
+    EXPECT_EQ(nlohmann::json::parse(t.out)["noise"]["method"], "trajectories");
+}
+
+TEST(command_sim, noise_errors_exit_2) {
+    const auto bad = run_cli({"sim", testdata("bell.qasm"), "--noise", testdata("bad_noise.json")});
+    EXPECT_EQ(bad.status, 2);
+    EXPECT_NE(bad.err.find("bad_noise.json: /after_gates/0/channel/p: must be between 0 and"), std::string::npos)
+        << bad.err;
+    EXPECT_EQ(
+        run_cli({"sim", testdata("bell.qasm"), "--noise", testdata("noise.json"), "--method", "statevector"}).status,
+        2);
+    EXPECT_EQ(run_cli({"sim", testdata("bell.qasm"), "--noise", testdata("noise.json"), "--method", "trajectories",
+                       "--probabilities"})
+                  .status,
+              2);
+    EXPECT_EQ(run_cli({"sim", testdata("bell.qasm"), "--method", "tensor"}).status, 2);
+}
+
 TEST(command_sim, bad_options_exit_2) {
     EXPECT_EQ(run_cli({"sim"}).status, 2);                                            // no file
     EXPECT_EQ(run_cli({"sim", testdata("nope.qasm")}).status, 2);                     // missing file

@@ -19,6 +19,9 @@ TEST(error, config_error_names_json_path) {
     const ConfigError e("/link/fiber/length_km", "must be between 0 and 500, got -3");
     EXPECT_STREQ(e.what(), "/link/fiber/length_km: must be between 0 and 500, got -3");
     EXPECT_EQ(e.json_path(), "/link/fiber/length_km");
+    const ConfigError named("link.json", "/link/fiber/length_km", "must be positive");
+    EXPECT_STREQ(named.what(), "link.json: /link/fiber/length_km: must be positive");
+    EXPECT_EQ(named.message(), "must be positive");
 }
 
 TEST(error, family_is_rooted_in_invalid_argument) {

@@ -32,15 +32,20 @@ class ParseError : public Error {
     std::string message_;
 };
 
-// A fault at a JSON path of a configuration. what() reads "path: message".
+// A fault at a JSON path of a configuration. what() reads "path: message", or
+// "source: path: message" when the file it came from is known.
 class ConfigError : public Error {
   public:
     ConfigError(std::string json_path, const std::string& message);
+    ConfigError(const std::string& source, std::string json_path, const std::string& message);
 
     const std::string& json_path() const { return json_path_; }
+    // The message without the source and the path.
+    const std::string& message() const { return message_; }
 
   private:
     std::string json_path_;
+    std::string message_;
 };
 
 }  // namespace qkdlab

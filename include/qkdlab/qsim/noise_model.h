@@ -49,6 +49,8 @@ class NoiseModel {
     std::optional<ConfusionMatrix> readout(Qubit qubit) const;
 
   private:
+    static NoiseModel parse_json(std::string_view json_text, const std::string& source);
+
     std::vector<GateNoise> gate_noise_;
     std::map<std::string, Relaxation> relaxation_;  // "default" or a qubit number
     std::map<std::string, double> durations_ns_;    // "default", "measure", "reset" or a gate name
