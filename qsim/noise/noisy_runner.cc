@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/random/uniform_01.hpp>
 #include <string>
+#include <type_traits>
 
 #include "qkdlab/core/error.h"
 #include "qkdlab/qsim/trajectory.h"
@@ -106,6 +107,17 @@ ClassicalBits NoisyRunner::run_steps(State& state, bool before_terminal, core::R
             continue;
         }
         const Operation& op = *step.operation;
+        if constexpr (std::is_same_v<State, DensityMatrix>) {
+            // A gate and the channel right after it on the same qubits: one pass over rho.
+            const std::size_t next = i + 1;
+            if (op.kind == OpKind::gate && next < program_.steps.size() && !skipped_[next] &&
+                program_.steps[next].channel && program_.steps[next].qubits == op.qubits &&
+                program_.steps[next].condition == step.condition) {
+                state.apply_gate_then_channel(op.gate, op.qubits, op.params, *program_.steps[next].channel);
+                ++i;
+                continue;
+            }
+        }
         switch (op.kind) {
             case OpKind::gate:
                 state.apply_gate(op.gate, op.qubits, op.params);

@@ -72,6 +72,24 @@ TEST(noisy_runner, engines_agree_on_a_noisy_bell_pair) {
     EXPECT_LT(frequency(reference, "11", reference_shots), frequency(reference, "00", reference_shots));
 }
 
+// The runner applies a gate and the channel after it in one pass; the result is the same as step
+// by step.
+TEST(noisy_runner, gate_and_channel_in_one_pass_match_step_by_step) {
+    Circuit c(3);
+    c.h(0).cx(0, 1).h(2).cx(2, 0);
+    const NoisyRunner runner(c, NoiseModel::parse(NOISY), NoisyMethod::density);
+    core::Rng rng(9);
+    DensityMatrix stepwise(3);
+    for (const NoisyStep& step : runner.program().steps) {
+        if (step.channel) {
+            stepwise.apply_channel(*step.channel, step.qubits);
+        } else {
+            stepwise.apply_gate(step.operation->gate, step.operation->qubits, step.operation->params);
+        }
+    }
+    EXPECT_LE(runner.final_density_matrix(rng).to_matrix().max_abs_diff(stepwise.to_matrix()), 1e-13);
+}
+
 // Teleportation with mid-circuit measurements and corrections: shot by shot on the density
 // matrix, Bob's bit is 1 with sin^2(theta/2), then read through his confusion matrix.
 TEST(noisy_runner, mid_circuit_measurements_run_shot_by_shot) {

@@ -28,6 +28,8 @@ struct Register {
 struct Condition {
     std::size_t creg = 0;  // index into Circuit::cregs()
     std::uint64_t value = 0;
+
+    bool operator==(const Condition&) const = default;
 };
 
 enum class OpKind {
