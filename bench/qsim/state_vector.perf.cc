@@ -18,10 +18,11 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
-#include <string>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "memory_limit.h"
 #include "qkdlab/core/rng.h"
 #include "qkdlab/qsim/circuit_library.h"
 #include "qkdlab/qsim/fusion.h"
@@ -32,45 +33,7 @@ using namespace qkdlab;
 using qsim::GateKind;
 using qsim::Index;
 using qsim::Qubit;
-using Clock = std::chrono::steady_clock;
-
-double g_limit_gb_per_s = 0;  // set by bandwidth_inplace, which runs first
-
-// Peak resident memory since the last reset_peak_rss(), from /proc/self/status (VmHWM).
-double peak_rss_mib() {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line))
-        if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-    return 0;
-}
-
-// Linux resets the peak (VmHWM) to the current RSS when "5" is written to clear_refs.
-void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
-
-double state_bytes(unsigned n) { return std::ldexp(16.0, static_cast<int>(n)); }
-
-// Seconds for one read-modify-write pass x[i] = x[i] * a + b over `count` doubles, all threads.
-double rmw_pass_seconds(double* x, std::int64_t count, double a, double b) {
-    const auto start = Clock::now();
-#pragma omp parallel for schedule(static)
-    for (std::int64_t i = 0; i < count; ++i) x[i] = x[i] * a + b;
-    benchmark::ClobberMemory();
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// The same limit measured on the state's own memory (median of 3 passes that leave it unchanged):
-// on this machine the bandwidth of an allocation depends on where its pages land, by up to 1.6x,
-// so a gate is also compared with the reference loop over the very same bytes.
-double same_memory_limit_gb_per_s(qsim::StateVector& psi) {
-    volatile double one = 1.0, zero = 0.0;
-    auto* x = reinterpret_cast<double*>(psi.mutable_amplitudes().data());
-    const auto count = static_cast<std::int64_t>(2 * psi.dim());
-    double times[3];
-    for (double& t : times) t = rmw_pass_seconds(x, count, one, zero);
-    std::sort(times, times + 3);
-    return 2.0 * 8.0 * static_cast<double>(count) / times[1] / 1e9;
-}
+using namespace qkdlab::bench;
 
 // Counters for `passes` read-modify-write passes over the state per iteration, timed by the caller.
 void report(benchmark::State& state, double seconds, double passes, unsigned n, double same_memory_limit) {
@@ -82,21 +45,12 @@ void report(benchmark::State& state, double seconds, double passes, unsigned n, 
     state.counters["peak_rss_MiB"] = peak_rss_mib();
 }
 
-void bandwidth_inplace(benchmark::State& state) {
-    const std::size_t n = (std::size_t{1} << 30) / sizeof(double);
-    std::unique_ptr<double, decltype(&std::free)> data(static_cast<double*>(std::aligned_alloc(64, n * sizeof(double))),
-                                                       &std::free);
-    double* x = data.get();
-    const auto count = static_cast<std::int64_t>(n);
-#pragma omp parallel for schedule(static)
-    for (std::int64_t i = 0; i < count; ++i) x[i] = 1.0;
-    double seconds = 0;
-    for (auto _ : state) seconds += rmw_pass_seconds(x, count, 0.999, 0.001);
-    g_limit_gb_per_s =
-        2.0 * static_cast<double>(n * sizeof(double)) * static_cast<double>(state.iterations()) / seconds / 1e9;
-    state.counters["GB/s"] = g_limit_gb_per_s;
-    state.counters["threads"] = omp_get_max_threads();
+// The state's own memory as doubles, for same_memory_limit_gb_per_s.
+double same_memory_limit(qsim::StateVector& psi) {
+    return same_memory_limit_gb_per_s(reinterpret_cast<double*>(psi.mutable_amplitudes().data()),
+                                      static_cast<std::int64_t>(2 * psi.dim()));
 }
+
 BENCHMARK(bandwidth_inplace)->Name("bandwidth/inplace_rmw/1GiB")->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // One gate applied repeatedly to an n-qubit state.
@@ -117,7 +71,7 @@ void gate(benchmark::State& state, const char* where) {
     std::vector<Qubit> qubits = {q};
     if (qsim::gate_info(KIND).num_qubits == 2) qubits = {n / 2 - 1, n / 2};
     const std::vector<double> params(qsim::gate_info(KIND).num_params, 0.3);
-    const double limit = same_memory_limit_gb_per_s(psi);
+    const double limit = same_memory_limit(psi);
     double seconds = 0;
     for (auto _ : state) {
         const auto start = Clock::now();
@@ -148,7 +102,7 @@ void run_circuit(benchmark::State& state, const qsim::Circuit& circuit, std::int
     const qsim::FusedProgram program(circuit.operations(), n, options);
     reset_peak_rss();
     qsim::StateVector psi(n);
-    const double limit = same_memory_limit_gb_per_s(psi);
+    const double limit = same_memory_limit(psi);
     double seconds = 0;
     for (auto _ : state) {
         const auto start = Clock::now();
