@@ -242,6 +242,82 @@ QKDLAB_CLONES void dense1_low_range(Index begin, Index end, unsigned target, con
     }
 }
 
+// A dense two-qubit operator with one target on qubit T = 0, 1 or 2 and the other, H, at 3 or
+// above: for each aligned block X of 8 amplitudes with bit H clear and its partner Y = X + 2^H, the
+// four amplitudes of each of the block's four pairs (j, j + 2^T) in X and Y are gathered into
+// vectors across the pairs, so that the 4 x 4 product runs on full vectors even though T is low.
+typedef double Quad __attribute__((vector_size(64), aligned(8)));  // four complex numbers
+typedef long long QuadIndex __attribute__((vector_size(64)));
+
+template <unsigned T>
+QKDLAB_INLINE inline void dense2_low_blocks(Index begin, Index end, unsigned high, const Complex* m, Complex* s) {
+    // Where the pairs' first and second members sit among the 16 doubles of a block (two Quads),
+    // and the inverse permutation back.
+    constexpr QuadIndex FIRST = T == 0   ? QuadIndex{0, 1, 4, 5, 8, 9, 12, 13}
+                                : T == 1 ? QuadIndex{0, 1, 2, 3, 8, 9, 10, 11}
+                                         : QuadIndex{0, 1, 2, 3, 4, 5, 6, 7};
+    constexpr QuadIndex SECOND = T == 0   ? QuadIndex{2, 3, 6, 7, 10, 11, 14, 15}
+                                 : T == 1 ? QuadIndex{4, 5, 6, 7, 12, 13, 14, 15}
+                                          : QuadIndex{8, 9, 10, 11, 12, 13, 14, 15};
+    constexpr QuadIndex BACK_LOW = T == 0   ? QuadIndex{0, 1, 8, 9, 2, 3, 10, 11}
+                                   : T == 1 ? QuadIndex{0, 1, 2, 3, 8, 9, 10, 11}
+                                            : QuadIndex{0, 1, 2, 3, 4, 5, 6, 7};
+    constexpr QuadIndex BACK_HIGH = T == 0   ? QuadIndex{4, 5, 12, 13, 6, 7, 14, 15}
+                                    : T == 1 ? QuadIndex{4, 5, 6, 7, 12, 13, 14, 15}
+                                             : QuadIndex{8, 9, 10, 11, 12, 13, 14, 15};
+    constexpr QuadIndex SWAP_RE_IM = {1, 0, 3, 2, 5, 4, 7, 6};
+    // m as broadcast (re, re) and (-im, im) quads: x * m = x * re + swap(x) * im.
+    Quad re[16], im[16];
+    for (unsigned k = 0; k < 16; ++k) {
+        for (unsigned d = 0; d < 8; d += 2) {
+            re[k][d] = re[k][d + 1] = m[k].real();
+            im[k][d] = -m[k].imag();
+            im[k][d + 1] = m[k].imag();
+        }
+    }
+    const Index high_offset = Index{1} << high;
+    for (Index k = begin; k < end; ++k) {
+        // Block k of those with bit H clear: insert a zero at bit H - 3 of the block index.
+        const Index low = k & ((Index{1} << (high - BLOCK_BITS)) - 1);
+        double* x = reinterpret_cast<double*>(s + ((((k ^ low) << 1) | low) << BLOCK_BITS));
+        double* y = reinterpret_cast<double*>(reinterpret_cast<Complex*>(x) + high_offset);
+        Quad x0, x1, y0, y1;
+        std::memcpy(&x0, x, sizeof x0);
+        std::memcpy(&x1, x + 8, sizeof x1);
+        std::memcpy(&y0, y, sizeof y0);
+        std::memcpy(&y1, y + 8, sizeof y1);
+        // Local index: bit 0 the low target, bit 1 the high one.
+        const Quad a[4] = {__builtin_shuffle(x0, x1, FIRST), __builtin_shuffle(x0, x1, SECOND),
+                           __builtin_shuffle(y0, y1, FIRST), __builtin_shuffle(y0, y1, SECOND)};
+        Quad b[4];
+        for (unsigned r = 0; r < 4; ++r) {
+            Quad acc = {};
+            for (unsigned c = 0; c < 4; ++c)
+                acc += a[c] * re[4 * r + c] + __builtin_shuffle(a[c], SWAP_RE_IM) * im[4 * r + c];
+            b[r] = acc;
+        }
+        x0 = __builtin_shuffle(b[0], b[1], BACK_LOW);
+        x1 = __builtin_shuffle(b[0], b[1], BACK_HIGH);
+        y0 = __builtin_shuffle(b[2], b[3], BACK_LOW);
+        y1 = __builtin_shuffle(b[2], b[3], BACK_HIGH);
+        std::memcpy(x, &x0, sizeof x0);
+        std::memcpy(x + 8, &x1, sizeof x1);
+        std::memcpy(y, &y0, sizeof y0);
+        std::memcpy(y + 8, &y1, sizeof y1);
+    }
+}
+
+QKDLAB_CLONES void dense2_low_range(Index begin, Index end, unsigned low, unsigned high, const Complex* m, Complex* s) {
+    switch (low) {
+        case 0:
+            return dense2_low_blocks<0>(begin, end, high, m, s);
+        case 1:
+            return dense2_low_blocks<1>(begin, end, high, m, s);
+        default:
+            return dense2_low_blocks<2>(begin, end, high, m, s);
+    }
+}
+
 // X and SWAP exchange two amplitudes of each item: those of target patterns `from` and `to`.
 QKDLAB_CLONES void exchange_range(Index begin, Index end, const Layout& layout, Index from, Index to, Complex* s) {
     for_runs(
@@ -308,6 +384,19 @@ void apply_with(const KernelOp& op, Complex* state, Index dim, Split&& split) {
         dim >= BLOCK) {
         split(dim >> (op.targets[0] + 1),
               [&](Index begin, Index end) { dense1_low_range(begin, end, op.targets[0], op.data.data(), state); });
+        return;
+    }
+    if (op.shape == Shape::dense && op.num_targets == 2 && op.control_mask == 0 && dim >= 2 * BLOCK &&
+        std::min(op.targets[0], op.targets[1]) < BLOCK_BITS && std::max(op.targets[0], op.targets[1]) >= BLOCK_BITS) {
+        // The matrix with the low target first (bit 0 of its index).
+        std::array<Complex, 16> m;
+        const bool low_first = op.targets[0] < op.targets[1];
+        const auto local = [&](unsigned i) { return low_first ? i : ((i & 1) << 1) | (i >> 1); };
+        for (unsigned r = 0; r < 4; ++r)
+            for (unsigned c = 0; c < 4; ++c) m[4 * r + c] = op.data[4 * local(r) + local(c)];
+        const unsigned low = std::min(op.targets[0], op.targets[1]), high = std::max(op.targets[0], op.targets[1]);
+        split(dim / (2 * BLOCK),
+              [&](Index begin, Index end) { dense2_low_range(begin, end, low, high, m.data(), state); });
         return;
     }
     if (op.shape == Shape::diagonal && dim >= BLOCK) {

@@ -81,6 +81,24 @@ TEST(kernels, parallel_kernels_match_reference) { check_against_reference(false)
 
 TEST(kernels, serial_kernels_match_reference) { check_against_reference(true); }
 
+// Every ordered pair of targets of a dense two-qubit operator (the low-target block path among
+// them), serial and parallel.
+TEST(kernels, dense_two_qubit_operator_on_every_pair) {
+    core::Rng rng(77);
+    for (unsigned n : {6u, 17u}) {
+        for (Qubit a = 0; a < n; ++a)
+            for (Qubit b = 0; b < n; ++b) {
+                if (a == b || (n > 6 && a > 4 && b > 4)) continue;
+                const Qubit targets[] = {a, b};
+                const Matrix m = random_unitary(2, rng);
+                std::vector<Complex> want = random_amplitudes(n, rng), got = want;
+                reference_apply(m, targets, {}, want.data(), want.size());
+                apply(make_kernel_op(m, targets, 0), got.data(), got.size());
+                EXPECT_LE(max_abs_diff(got, want), 1e-13) << "n=" << n << " targets " << a << "," << b;
+            }
+    }
+}
+
 TEST(kernels, shape_is_chosen_from_the_matrix) {
     const Qubit t[] = {0};
     EXPECT_EQ(make_kernel_op(Matrix(2, {0, 1, 1, 0}), t, 0).shape, Shape::x);
