@@ -6,6 +6,7 @@
 #include <string>
 
 #include "circuit/check_qubits.h"
+#include "noise/partial_trace.h"
 #include "qkdlab/core/error.h"
 
 namespace qkdlab::qsim {
@@ -208,22 +209,7 @@ double DensityMatrix::fidelity(const StateVector& psi) const {
 }
 
 Matrix DensityMatrix::reduced_density_matrix(std::span<const Qubit> qubits) const {
-    check_qubits(qubits);
-    if (qubits.size() > 14) throw Error("a reduced density matrix of more than 14 qubits is too large");
-    const std::size_t d = std::size_t{1} << qubits.size();
-    Index keep = 0;
-    for (Qubit q : qubits) keep |= Index{1} << q;
-    std::vector<Index> offsets(d, 0);
-    for (std::size_t a = 0; a < d; ++a)
-        for (std::size_t j = 0; j < qubits.size(); ++j)
-            if ((a >> j) & 1) offsets[a] |= Index{1} << qubits[j];
-    Matrix reduced(d);
-    for (Index rest = 0; rest < dim(); ++rest) {
-        if (rest & keep) continue;
-        for (std::size_t a = 0; a < d; ++a)
-            for (std::size_t b = 0; b < d; ++b) reduced(a, b) += element(rest | offsets[a], rest | offsets[b]);
-    }
-    return reduced;
+    return partial_trace_of(num_qubits_, qubits, [&](Index r, Index c) { return element(r, c); });
 }
 
 }  // namespace qkdlab::qsim

@@ -2,9 +2,12 @@
 
 #include <Eigen/Dense>
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <string>
+#include <vector>
 
+#include "noise/partial_trace.h"
 #include "qkdlab/core/error.h"
 
 namespace qkdlab::qsim {
@@ -90,6 +93,15 @@ double von_neumann_entropy(const Matrix& rho) {
     for (const double lambda : eigenvalues(to_eigen(rho)))
         if (lambda > 1e-15) entropy -= lambda * std::log2(lambda);
     return entropy;
+}
+
+Matrix partial_trace(const Matrix& rho, std::span<const Qubit> keep) {
+    const std::size_t dim = rho.dim();
+    if (dim == 0 || !std::has_single_bit(dim)) {
+        throw Error("a state of qubits has dimension 2^n, got " + std::to_string(dim));
+    }
+    return partial_trace_of(static_cast<std::size_t>(std::countr_zero(dim)), keep,
+                            [&](Index r, Index c) { return rho(r, c); });
 }
 
 double concurrence(const Matrix& rho) {

@@ -101,6 +101,19 @@ TEST(measures, fidelity_and_trace_distance) {
     EXPECT_NEAR(fidelity(werner(0.6), werner(1)), fidelity(werner(0.6), std::vector<Complex>{r, 0, 0, r}), 1e-10);
 }
 
+TEST(measures, partial_trace_matches_the_density_matrix) {
+    DensityMatrix rho(3);
+    const Qubit q0[] = {0}, pair[] = {0, 2}, kept[] = {2, 1};
+    rho.apply_gate(GateKind::h, q0);
+    rho.apply_gate(GateKind::cx, pair);
+    rho.apply_channel(KrausChannel::amplitude_damping(0.3), q0);
+    EXPECT_LE(partial_trace(rho.to_matrix(), kept).max_abs_diff(rho.reduced_density_matrix(kept)), 1e-15);
+    EXPECT_NEAR(von_neumann_entropy(partial_trace(werner(1), q0)), 1, 1e-12);
+    const Qubit twice[] = {1, 1}, outside[] = {3};
+    EXPECT_THROW((void)partial_trace(rho.to_matrix(), twice), Error);
+    EXPECT_THROW((void)partial_trace(rho.to_matrix(), outside), Error);
+}
+
 TEST(measures, sizes_are_checked) {
     EXPECT_THROW((void)fidelity(Matrix::identity(2), Matrix::identity(4)), Error);
     EXPECT_THROW((void)concurrence(Matrix::identity(2)), Error);

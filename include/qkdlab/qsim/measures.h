@@ -21,6 +21,9 @@ double trace_distance(const Matrix& rho, const Matrix& sigma);
 double purity(const Matrix& rho);
 // -sum lambda log2 lambda over the eigenvalues of rho, in bits.
 double von_neumann_entropy(const Matrix& rho);
+// The partial trace of a state of n qubits (dimension 2^n) keeping `keep` (little-endian over the
+// list), tracing out the rest.
+Matrix partial_trace(const Matrix& rho, std::span<const Qubit> keep);
 
 // Two-qubit states (4 x 4; qubit 0 is Alice's, the low bit of the index, qubit 1 Bob's).
 // Wootters' concurrence, in [0, 1].
