@@ -128,6 +128,20 @@ void Circuit::append_barrier(std::span<const Qubit> qubits) {
     ops_.push_back(std::move(op));
 }
 
+std::optional<std::size_t> Circuit::creg_of(std::size_t clbit) const {
+    for (std::size_t r = 0; r < cregs_.size(); ++r)
+        if (clbit >= cregs_[r].offset && clbit < cregs_[r].offset + cregs_[r].size) return r;
+    return std::nullopt;
+}
+
+bool Circuit::holds(const Condition& condition, const std::vector<bool>& bits) const {
+    const Register& reg = cregs_.at(condition.creg);
+    std::uint64_t value = 0;
+    for (std::size_t k = 0; k < reg.size && k < 64; ++k)
+        if (bits.at(reg.offset + k)) value |= std::uint64_t{1} << k;
+    return value == condition.value;
+}
+
 Circuit& Circuit::h(Qubit q) {
     const Qubit qs[] = {q};
     append_gate(GateKind::h, qs);

@@ -40,4 +40,15 @@ std::string PauliString::str() const {
     return s;
 }
 
+PauliString::Masks PauliString::masks() const {
+    Masks m;
+    for (std::size_t q = 0; q < paulis.size(); ++q) {
+        const Pauli p = paulis[q];
+        if (p == Pauli::x || p == Pauli::y) m.x |= Index{1} << q;
+        if (p == Pauli::z || p == Pauli::y) m.z |= Index{1} << q;
+        if (p == Pauli::y) ++m.num_y;
+    }
+    return m;
+}
+
 }  // namespace qkdlab::qsim

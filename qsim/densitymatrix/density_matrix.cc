@@ -165,14 +165,7 @@ double DensityMatrix::expectation(const PauliString& pauli) const {
         throw Error("Pauli string of " + std::to_string(pauli.paulis.size()) + " qubits on a density matrix of " +
                     std::to_string(num_qubits_));
     }
-    Index xmask = 0, zmask = 0;
-    unsigned num_y = 0;
-    for (std::size_t q = 0; q < pauli.paulis.size(); ++q) {
-        const Pauli p = pauli.paulis[q];
-        if (p == Pauli::x || p == Pauli::y) xmask |= Index{1} << q;
-        if (p == Pauli::z || p == Pauli::y) zmask |= Index{1} << q;
-        if (p == Pauli::y) ++num_y;
-    }
+    const auto [xmask, zmask, num_y] = pauli.masks();
     // P|k> = i^{#Y} (-1)^{|k & zmask|} |k ^ xmask>, so Tr(P rho) = sum_k phase(k) rho[k][k ^ xmask].
     Complex sum = 0;
     for (Index k = 0; k < dim(); ++k) {

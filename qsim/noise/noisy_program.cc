@@ -7,14 +7,6 @@
 namespace qkdlab::qsim {
 namespace {
 
-std::optional<std::size_t> creg_of(const Circuit& circuit, std::size_t clbit) {
-    for (std::size_t r = 0; r < circuit.cregs().size(); ++r) {
-        const Register& reg = circuit.cregs()[r];
-        if (clbit >= reg.offset && clbit < reg.offset + reg.size) return r;
-    }
-    return std::nullopt;
-}
-
 std::string_view operation_name(const Operation& op) {
     switch (op.kind) {
         case OpKind::gate:
@@ -94,7 +86,7 @@ NoisyProgram add_noise(const Circuit& circuit, const NoiseModel& model) {
             free_at[q] = start + duration;
         }
         if (op.kind == OpKind::measure)
-            if (const auto creg = creg_of(circuit, op.clbits[0]))
+            if (const auto creg = circuit.creg_of(op.clbits[0]))
                 creg_ready[*creg] = std::max(creg_ready[*creg], start + duration);
     }
 

@@ -11,21 +11,6 @@
 namespace qkdlab::qsim {
 namespace {
 
-std::optional<std::size_t> creg_of(const Circuit& circuit, std::size_t clbit) {
-    for (std::size_t r = 0; r < circuit.cregs().size(); ++r) {
-        const Register& reg = circuit.cregs()[r];
-        if (clbit >= reg.offset && clbit < reg.offset + reg.size) return r;
-    }
-    return std::nullopt;
-}
-
-std::uint64_t register_value(const Register& reg, const ClassicalBits& bits) {
-    std::uint64_t value = 0;
-    for (std::size_t k = 0; k < reg.size && k < 64; ++k)
-        if (bits[reg.offset + k]) value |= std::uint64_t{1} << k;
-    return value;
-}
-
 // What differs between the two engines: how a channel and a reset act.
 void apply_channel_to(DensityMatrix& rho, const KrausChannel& channel, std::span<const Qubit> qubits, core::Rng&) {
     rho.apply_channel(channel, qubits);
@@ -64,7 +49,7 @@ NoisyRunner::NoisyRunner(const Circuit& circuit, const NoiseModel& model, NoisyM
         if (!steps[i].operation) continue;
         const Operation& op = *steps[i].operation;
         if (op.kind == OpKind::measure && !op.condition) {
-            const auto creg = creg_of(circuit, op.clbits[0]);
+            const auto creg = circuit.creg_of(op.clbits[0]);
             if (!used_later[op.qubits[0]] && !written_later[op.clbits[0]] && !(creg && read_later[*creg])) {
                 terminal_[i] = true;
                 continue;
@@ -100,8 +85,7 @@ ClassicalBits NoisyRunner::run_steps(State& state, bool before_terminal, core::R
     for (std::size_t i = 0; i < program_.steps.size(); ++i) {
         if (before_terminal && (terminal_[i] || skipped_[i])) continue;
         const NoisyStep& step = program_.steps[i];
-        if (step.condition && register_value(circuit_.cregs()[step.condition->creg], bits) != step.condition->value)
-            continue;
+        if (step.condition && !circuit_.holds(*step.condition, bits)) continue;
         if (step.channel) {
             apply_channel_to(state, *step.channel, step.qubits, rng);
             continue;

@@ -7,8 +7,6 @@
 #include <optional>
 #include <sstream>
 #include <stdexcept>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <variant>
 
@@ -21,13 +19,6 @@ struct CircuitRunner::Step {
 };
 
 namespace {
-
-std::uint64_t register_value(const Register& reg, const ClassicalBits& bits) {
-    std::uint64_t value = 0;
-    for (std::size_t k = 0; k < reg.size && k < 64; ++k)
-        if (bits[reg.offset + k]) value |= std::uint64_t{1} << k;
-    return value;
-}
 
 // Physical memory of the machine (0 if unknown).
 double physical_memory_bytes() {
@@ -88,18 +79,11 @@ CircuitRunner::CircuitRunner(const Circuit& circuit, const FusionOptions& option
     std::vector<bool> terminal(ops.size(), false);
     std::vector<bool> qubit_used_later(n, false), creg_read_later(circuit.cregs().size(), false);
     std::vector<bool> clbit_written_by_body_later(circuit.num_clbits(), false);
-    const auto creg_of = [&](std::size_t clbit) {
-        for (std::size_t r = 0; r < circuit.cregs().size(); ++r) {
-            const Register& reg = circuit.cregs()[r];
-            if (clbit >= reg.offset && clbit < reg.offset + reg.size) return std::optional<std::size_t>(r);
-        }
-        return std::optional<std::size_t>();
-    };
     for (std::size_t i = ops.size(); i-- > 0;) {
         const Operation& op = ops[i];
         if (op.kind == OpKind::barrier) continue;
         if (op.kind == OpKind::measure && !op.condition) {
-            const auto creg = creg_of(op.clbits[0]);
+            const auto creg = circuit.creg_of(op.clbits[0]);
             if (!qubit_used_later[op.qubits[0]] && !clbit_written_by_body_later[op.clbits[0]] &&
                 !(creg && creg_read_later[*creg])) {
                 terminal[i] = true;
@@ -132,7 +116,7 @@ CircuitRunner::CircuitRunner(const Circuit& circuit, const FusionOptions& option
         for (Qubit q : op.qubits) touched[q] = true;
         for (Qubit q : op.controls) touched[q] = true;
         for (std::size_t c : op.clbits)
-            if (const auto creg = creg_of(c)) written[*creg] = true;
+            if (const auto creg = circuit.creg_of(c)) written[*creg] = true;
         if (op.kind == OpKind::measure || op.kind == OpKind::reset) random_body_ = true;
         body.push_back(std::move(simplified));
     }
@@ -179,7 +163,7 @@ ClassicalBits CircuitRunner::run_body(StateVector& state, core::Rng& rng) const 
             continue;
         }
         const Operation& op = std::get<Operation>(step.action);
-        if (op.condition && register_value(circuit_.cregs()[op.condition->creg], bits) != op.condition->value) {
+        if (op.condition && !circuit_.holds(*op.condition, bits)) {
             continue;
         }
         switch (op.kind) {
@@ -243,7 +227,7 @@ void CircuitRunner::branch(std::size_t first_step, StateVector& state, Classical
             continue;
         }
         const Operation& op = std::get<Operation>(body_[i].action);
-        if (op.condition && register_value(circuit_.cregs()[op.condition->creg], bits) != op.condition->value) {
+        if (op.condition && !circuit_.holds(*op.condition, bits)) {
             continue;
         }
         if (op.kind == OpKind::gate) {

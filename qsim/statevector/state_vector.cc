@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <array>
-#include <array>
 #include <boost/random/uniform_01.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
 #include <cmath>
@@ -262,14 +261,7 @@ double StateVector::expectation(const PauliString& pauli) const {
         throw Error("Pauli string of " + std::to_string(pauli.paulis.size()) + " qubits on a state of " +
                     std::to_string(num_qubits_));
     }
-    Index xmask = 0, zmask = 0;
-    unsigned num_y = 0;
-    for (std::size_t q = 0; q < pauli.paulis.size(); ++q) {
-        const Pauli p = pauli.paulis[q];
-        if (p == Pauli::x || p == Pauli::y) xmask |= Index{1} << q;
-        if (p == Pauli::z || p == Pauli::y) zmask |= Index{1} << q;
-        if (p == Pauli::y) ++num_y;
-    }
+    const auto [xmask, zmask, num_y] = pauli.masks();
     // P|i> = i^{#Y} (-1)^{|i & zmask|} |i ^ xmask>, so <psi|P|psi> = sum_i conj(psi[i ^ xmask]) phase(i) psi[i].
     const auto n = static_cast<std::int64_t>(dim());
     const Complex* s = data_.get();

@@ -82,6 +82,10 @@ class Circuit {
     // Registers in declaration order. Anonymous qubits or bits from the constructor have none.
     std::span<const Register> qregs() const { return qregs_; }
     std::span<const Register> cregs() const { return cregs_; }
+    // The classical register holding bit `clbit` (an index into cregs()), if any.
+    std::optional<std::size_t> creg_of(std::size_t clbit) const;
+    // True when the condition holds for the classical bits `bits` (one per clbit).
+    bool holds(const Condition& condition, const std::vector<bool>& bits) const;
 
   private:
     void check_condition(const std::optional<Condition>& condition) const;

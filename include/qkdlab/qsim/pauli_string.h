@@ -20,6 +20,14 @@ struct PauliString {
     // Throws qkdlab::Error naming the column of a bad character.
     static PauliString parse(std::string_view text);
     std::string str() const;
+
+    // The string as bit masks: P|k> = i^num_y (-1)^{|k & z|} |k ^ x> (before the sign).
+    struct Masks {
+        Index x = 0;
+        Index z = 0;
+        unsigned num_y = 0;
+    };
+    Masks masks() const;
 };
 
 }  // namespace qkdlab::qsim
