@@ -149,7 +149,7 @@ void DensityMatrix::project(Qubit qubit, int outcome) {
     apply_superoperator(keep, q);
 }
 
-void DensityMatrix::reset(Qubit qubit) {
+void DensityMatrix::reset(Qubit qubit, core::Rng&) {
     const Qubit q[] = {qubit};
     apply_channel(KrausChannel::reset_error(1, 0), q);
 }

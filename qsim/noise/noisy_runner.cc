@@ -11,15 +11,13 @@
 namespace qkdlab::qsim {
 namespace {
 
-// What differs between the two engines: how a channel and a reset act.
+// What differs between the two engines: how a channel acts.
 void apply_channel_to(DensityMatrix& rho, const KrausChannel& channel, std::span<const Qubit> qubits, core::Rng&) {
     rho.apply_channel(channel, qubits);
 }
 void apply_channel_to(StateVector& psi, const KrausChannel& channel, std::span<const Qubit> qubits, core::Rng& rng) {
     apply_channel_trajectory(psi, channel, qubits, rng);
 }
-void reset_qubit(DensityMatrix& rho, Qubit q, core::Rng&) { rho.reset(q); }
-void reset_qubit(StateVector& psi, Qubit q, core::Rng& rng) { psi.reset(q, rng); }
 
 }  // namespace
 
@@ -113,7 +111,7 @@ ClassicalBits NoisyRunner::run_steps(State& state, bool before_terminal, core::R
                 bits[op.clbits[0]] = record(op.qubits[0], state.measure(op.qubits[0], rng), rng);
                 break;
             case OpKind::reset:
-                reset_qubit(state, op.qubits[0], rng);
+                state.reset(op.qubits[0], rng);
                 break;
             case OpKind::barrier:
                 break;

@@ -157,7 +157,7 @@ TEST(density_matrix, measurement_frequencies_within_four_sigma_and_reset) {
     const Qubit pair[] = {0, 1};
     bell.apply_gate(GateKind::h, Q0);
     bell.apply_gate(GateKind::cx, pair);
-    bell.reset(0);
+    bell.reset(0, rng);
     EXPECT_LE(bell.to_matrix().max_abs_diff(Matrix(4, {0.5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.5, 0, 0, 0, 0, 0})), 1e-15);
     EXPECT_THROW(bell.project(0, 1), Error);  // qubit 0 is |0> now
 }

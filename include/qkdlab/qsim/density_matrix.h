@@ -52,8 +52,9 @@ class DensityMatrix {
     int measure(Qubit qubit, core::Rng& rng);
     // Project onto |outcome> and renormalise; qkdlab::Error if the outcome has probability zero.
     void project(Qubit qubit, int outcome);
-    // Put the qubit in |0> (the reset channel: deterministic on a density matrix).
-    void reset(Qubit qubit);
+    // Put the qubit in |0> (the reset channel: deterministic on a density matrix, so the generator
+    // of StateVector's interface is not used).
+    void reset(Qubit qubit, core::Rng& rng);
 
     double probability_one(Qubit qubit) const;
     // The diagonal of rho: the probability of every basis state.
