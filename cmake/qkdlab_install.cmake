@@ -2,7 +2,7 @@
 # link qkdlab::qsim (tests/consumer builds such a program against an installed tree).
 include(CMakePackageConfigHelpers)
 
-install(TARGETS qkdlab_core qkdlab_qsim EXPORT qkdlabTargets
+install(TARGETS qkdlab_core qkdlab_qsim qkdlab_qkd EXPORT qkdlabTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS qkdlab RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY include/qkdlab DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
