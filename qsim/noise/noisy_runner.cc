@@ -5,6 +5,7 @@
 #include <string>
 #include <type_traits>
 
+#include "circuit/apply_operation.h"
 #include "qkdlab/core/error.h"
 #include "qkdlab/qsim/trajectory.h"
 
@@ -100,22 +101,7 @@ ClassicalBits NoisyRunner::run_steps(State& state, bool before_terminal, core::R
                 continue;
             }
         }
-        switch (op.kind) {
-            case OpKind::gate:
-                state.apply_gate(op.gate, op.qubits, op.params);
-                break;
-            case OpKind::unitary:
-                state.apply_matrix(op.matrix, op.qubits, op.controls);
-                break;
-            case OpKind::measure:
-                bits[op.clbits[0]] = record(op.qubits[0], state.measure(op.qubits[0], rng), rng);
-                break;
-            case OpKind::reset:
-                state.reset(op.qubits[0], rng);
-                break;
-            case OpKind::barrier:
-                break;
-        }
+        apply_operation(op, state, bits, rng, [&](Qubit q, int outcome) { return record(q, outcome, rng); });
     }
     return bits;
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <variant>
 
+#include "circuit/apply_operation.h"
 #include "qkdlab/core/error.h"
 
 namespace qkdlab::qsim {
@@ -166,22 +167,7 @@ ClassicalBits CircuitRunner::run_body(StateVector& state, core::Rng& rng) const 
         if (op.condition && !circuit_.holds(*op.condition, bits)) {
             continue;
         }
-        switch (op.kind) {
-            case OpKind::gate:
-                state.apply_gate(op.gate, op.qubits, op.params);
-                break;
-            case OpKind::unitary:
-                state.apply_matrix(op.matrix, op.qubits, op.controls);
-                break;
-            case OpKind::measure:
-                bits[op.clbits[0]] = state.measure(op.qubits[0], rng) == 1;
-                break;
-            case OpKind::reset:
-                state.reset(op.qubits[0], rng);
-                break;
-            case OpKind::barrier:
-                break;
-        }
+        apply_operation(op, state, bits, rng, [](Qubit, int outcome) { return outcome == 1; });
     }
     return bits;
 }
