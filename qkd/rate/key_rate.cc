@@ -100,4 +100,14 @@ double single_photon_key_rate(const LinkParameters& link) {
     return std::max(0.0, rate);
 }
 
+double e91_secret_fraction(double chsh, double qber, double error_correction_efficiency) {
+    if (!(chsh >= 0 && chsh <= 2 * std::sqrt(2.0) + 1e-12)) {
+        throw Error("a CHSH value lies between 0 and 2 sqrt(2), got " + std::to_string(chsh));
+    }
+    if (!(qber >= 0 && qber <= 1)) throw Error("a QBER lies between 0 and 1, got " + std::to_string(qber));
+    if (chsh <= 2) return 0;
+    const double eve = binary_entropy((1 + std::sqrt(std::max(0.0, chsh * chsh / 4 - 1))) / 2);
+    return std::max(0.0, 1 - error_correction_efficiency * binary_entropy(qber) - eve);
+}
+
 }  // namespace qkdlab::qkd

@@ -98,4 +98,17 @@ TEST(key_rate, protocols_are_ordered_and_vanish_far_away) {
     EXPECT_NEAR(d_infinite, 142, 1);
 }
 
+// Acín et al. 2007: for a Werner state of visibility V, S = 2 sqrt(2) V and Q = (1 - V)/2; the
+// device-independent rate vanishes near V = 0.858 (Q = 7.1%).
+TEST(key_rate, e91_secret_fraction_from_chsh) {
+    EXPECT_NEAR(e91_secret_fraction(2 * std::sqrt(2.0), 0), 1, 1e-12);
+    EXPECT_EQ(e91_secret_fraction(2, 0), 0);
+    EXPECT_EQ(e91_secret_fraction(1.5, 0.1), 0);
+    const auto werner = [](double v) { return e91_secret_fraction(2 * std::sqrt(2.0) * v, (1 - v) / 2); };
+    EXPECT_GT(werner(0.87), 0);  // Q = 6.5%
+    EXPECT_EQ(werner(0.85), 0);  // Q = 7.5%
+    EXPECT_THROW((void)e91_secret_fraction(3, 0), Error);
+    EXPECT_THROW((void)e91_secret_fraction(2.5, -0.1), Error);
+}
+
 }  // namespace qkdlab::qkd

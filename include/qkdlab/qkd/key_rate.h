@@ -51,4 +51,9 @@ double bb84_no_decoy_key_rate(const LinkParameters& link, double mu);
 // BB84 with an ideal single-photon source: R = q Y1 [1 - f h(e1) - h(e1)].
 double single_photon_key_rate(const LinkParameters& link);
 
+// The secret fraction of E91 from the CHSH value S and the QBER Q of the key pair against
+// collective attacks (Acín, Brunner, Gisin, Massar, Pironio and Scarani, Phys. Rev. Lett. 98,
+// 230501 (2007)): r = 1 - f h(Q) - h((1 + sqrt((S/2)^2 - 1)) / 2); 0 when S <= 2 or r < 0.
+double e91_secret_fraction(double chsh, double qber, double error_correction_efficiency = 1.0);
+
 }  // namespace qkdlab::qkd
