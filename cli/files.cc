@@ -6,11 +6,11 @@
 #include <filesystem>
 #include <fstream>
 #include <ostream>
-#include <sstream>
 #include <stdexcept>
 #include <system_error>
 
 #include "qkdlab/core/error.h"
+#include "qkdlab/core/text_file.h"
 
 namespace qkdlab::cli {
 
@@ -43,11 +43,9 @@ void write_output(const std::string& path, const std::string& text, std::ostream
 }
 
 std::string read_input(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    std::ostringstream text;
-    if (file) text << file.rdbuf();
-    if (!file || file.bad()) throw Error("cannot read '" + path + "'");
-    return text.str();
+    std::optional<std::string> text = core::read_text_file(path);
+    if (!text) throw Error("cannot read '" + path + "'");
+    return std::move(*text);
 }
 
 }  // namespace qkdlab::cli

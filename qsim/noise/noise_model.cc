@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "qkdlab/core/error.h"
+#include "qkdlab/core/text_file.h"
 
 namespace qkdlab::qsim {
 namespace {
@@ -299,11 +299,9 @@ NoiseModel NoiseModel::parse_json(std::string_view json_text, const std::string&
 }
 
 NoiseModel NoiseModel::read_file(const std::filesystem::path& path) {
-    std::ifstream file(path, std::ios::binary);
-    std::ostringstream text;
-    if (file) text << file.rdbuf();
-    if (!file || file.bad()) throw Error("cannot read noise model '" + path.string() + "'");
-    return parse(text.str(), path.string());
+    const std::optional<std::string> text = core::read_text_file(path);
+    if (!text) throw Error("cannot read noise model '" + path.string() + "'");
+    return parse(*text, path.string());
 }
 
 std::optional<Relaxation> NoiseModel::relaxation(Qubit qubit) const { return per_qubit(relaxation_, qubit); }

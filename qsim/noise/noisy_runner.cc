@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "circuit/apply_operation.h"
+#include "circuit/terminal_scan.h"
 #include "qkdlab/core/error.h"
 #include "qkdlab/qsim/trajectory.h"
 
@@ -41,24 +42,12 @@ NoisyRunner::NoisyRunner(const Circuit& circuit, const NoiseModel& model, NoisyM
     const auto& steps = program_.steps;
     terminal_.assign(steps.size(), false);
     skipped_.assign(steps.size(), false);
-    std::vector<bool> used_later(n, false), read_later(circuit.cregs().size(), false);
-    std::vector<bool> written_later(circuit.num_clbits(), false);
+    TerminalScan scan(circuit);
     for (std::size_t i = steps.size(); i-- > 0;) {
-        if (steps[i].condition) read_later[steps[i].condition->creg] = true;
+        if (steps[i].condition) scan.read(*steps[i].condition);
         if (!steps[i].operation) continue;
-        const Operation& op = *steps[i].operation;
-        if (op.kind == OpKind::measure && !op.condition) {
-            const auto creg = circuit.creg_of(op.clbits[0]);
-            if (!used_later[op.qubits[0]] && !written_later[op.clbits[0]] && !(creg && read_later[*creg])) {
-                terminal_[i] = true;
-                continue;
-            }
-        }
-        for (Qubit q : op.qubits) used_later[q] = true;
-        for (Qubit q : op.controls) used_later[q] = true;
-        if (op.condition) read_later[op.condition->creg] = true;
-        for (std::size_t c : op.clbits) written_later[c] = true;
-        if (op.kind == OpKind::measure) random_body_ = true;
+        terminal_[i] = scan.visit(*steps[i].operation);
+        if (!terminal_[i] && steps[i].operation->kind == OpKind::measure) random_body_ = true;
     }
     // Relaxation of a qubit after its terminal measurement changes no recorded bit; the exact
     // distribution is taken before it.

@@ -4,13 +4,12 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <unordered_set>
 #include <utility>
 
 #include "qkdlab/core/error.h"
+#include "qkdlab/core/text_file.h"
 #include "qkdlab/qsim/qasm.h"
 
 namespace qkdlab::qsim::qasm {
@@ -67,15 +66,6 @@ void check_arity(Lexer& lexer, const Token& name, const Gate& gate, std::size_t 
         lexer.fail(name, "gate " + in_quotes(gate.name) + " takes " + count(gate.num_qubits, "qubit argument") +
                              ", got " + std::to_string(num_qubits));
     }
-}
-
-std::optional<std::string> read_file(const std::filesystem::path& path) {
-    std::error_code error;
-    if (!std::filesystem::is_regular_file(path, error)) return std::nullopt;
-    std::ifstream in(path, std::ios::binary);
-    std::string contents{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    if (in.bad()) return std::nullopt;
-    return contents;
 }
 
 std::filesystem::path canonical_or_same(const std::filesystem::path& path) {
@@ -156,7 +146,7 @@ void Parser::include(Lexer& lexer) {
     const std::filesystem::path canonical = canonical_or_same(path);
     for (const auto& open : open_files_)
         if (open == canonical) lexer.fail(keyword, "recursive include of " + in_quotes(name.text));
-    const std::optional<std::string> contents = read_file(path);
+    const std::optional<std::string> contents = core::read_text_file(path);
     if (!contents) lexer.fail(keyword, "cannot read include file " + in_quotes(name.text) + " (" + path.string() + ")");
 
     open_files_.push_back(canonical);
@@ -497,7 +487,7 @@ Circuit parse_qasm(std::string_view source, const std::string& file_name, const 
 }
 
 Circuit read_qasm_file(const std::filesystem::path& path) {
-    const std::optional<std::string> source = qasm::read_file(path);
+    const std::optional<std::string> source = core::read_text_file(path);
     if (!source) throw Error("cannot read OpenQASM file '" + path.string() + "'");
     return qasm::Parser(path.parent_path(), path).parse(*source, path.string());
 }

@@ -12,6 +12,7 @@
 
 #include "circuit/check_qubits.h"
 #include "qkdlab/core/error.h"
+#include "statevector/bits.h"
 #include "statevector/kernels.h"
 
 namespace qkdlab::qsim {
@@ -33,12 +34,6 @@ struct Item {
     Index qubit_mask = 0;               // every qubit it touches
     std::optional<LargeUnitary> large;  // above kernels::MAX_TARGETS targets: run on its own
 };
-
-Index mask_of(std::span<const Qubit> qubits) {
-    Index mask = 0;
-    for (Qubit q : qubits) mask |= Index{1} << q;
-    return mask;
-}
 
 Item make_item(const Matrix& matrix, std::span<const Qubit> targets, Index control_mask) {
     Item item;
@@ -96,10 +91,7 @@ std::vector<Item> plan_items(std::span<const Operation> ops, unsigned num_qubits
 
 // Insert a zero bit at each of the ascending `positions`.
 Index expand(Index i, std::span<const Qubit> positions) {
-    for (Qubit p : positions) {
-        const Index low = i & ((Index{1} << p) - 1);
-        i = ((i ^ low) << 1) | low;
-    }
+    for (Qubit p : positions) i = insert_zero_bit(i, p);
     return i;
 }
 

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <vector>
 
+#include "statevector/bits.h"
+
 namespace qkdlab::qsim::kernels {
 namespace {
 
@@ -36,8 +38,7 @@ struct Layout {
 
 Layout make_layout(std::span<const Qubit> targets, Index control_mask) {
     Layout layout;
-    Index involved = control_mask;
-    for (Qubit q : targets) involved |= Index{1} << q;
+    const Index involved = control_mask | mask_of(targets);
     for (Index bits = involved; bits != 0; bits &= bits - 1)
         layout.positions[layout.count++] = static_cast<unsigned char>(std::countr_zero(bits));
     layout.control_mask = control_mask;
@@ -50,10 +51,7 @@ Layout make_layout(std::span<const Qubit> targets, Index control_mask) {
 }
 
 QKDLAB_INLINE inline Index expand(Index i, const Layout& layout) {
-    for (unsigned k = 0; k < layout.count; ++k) {
-        const Index low = i & ((Index{1} << layout.positions[k]) - 1);
-        i = ((i ^ low) << 1) | low;
-    }
+    for (unsigned k = 0; k < layout.count; ++k) i = insert_zero_bit(i, layout.positions[k]);
     return i | layout.control_mask;
 }
 
@@ -278,8 +276,7 @@ QKDLAB_INLINE inline void dense2_low_blocks(Index begin, Index end, unsigned hig
     const Index high_offset = Index{1} << high;
     for (Index k = begin; k < end; ++k) {
         // Block k of those with bit H clear: insert a zero at bit H - 3 of the block index.
-        const Index low = k & ((Index{1} << (high - BLOCK_BITS)) - 1);
-        double* x = reinterpret_cast<double*>(s + ((((k ^ low) << 1) | low) << BLOCK_BITS));
+        double* x = reinterpret_cast<double*>(s + (insert_zero_bit(k, high - BLOCK_BITS) << BLOCK_BITS));
         double* y = reinterpret_cast<double*>(reinterpret_cast<Complex*>(x) + high_offset);
         Quad x0, x1, y0, y1;
         std::memcpy(&x0, x, sizeof x0);

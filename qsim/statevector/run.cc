@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "circuit/apply_operation.h"
+#include "circuit/terminal_scan.h"
 #include "qkdlab/core/error.h"
 
 namespace qkdlab::qsim {
@@ -78,24 +79,8 @@ CircuitRunner::CircuitRunner(const Circuit& circuit, const FusionOptions& option
 
     // Terminal measurements, found walking backwards.
     std::vector<bool> terminal(ops.size(), false);
-    std::vector<bool> qubit_used_later(n, false), creg_read_later(circuit.cregs().size(), false);
-    std::vector<bool> clbit_written_by_body_later(circuit.num_clbits(), false);
-    for (std::size_t i = ops.size(); i-- > 0;) {
-        const Operation& op = ops[i];
-        if (op.kind == OpKind::barrier) continue;
-        if (op.kind == OpKind::measure && !op.condition) {
-            const auto creg = circuit.creg_of(op.clbits[0]);
-            if (!qubit_used_later[op.qubits[0]] && !clbit_written_by_body_later[op.clbits[0]] &&
-                !(creg && creg_read_later[*creg])) {
-                terminal[i] = true;
-                continue;
-            }
-        }
-        for (Qubit q : op.qubits) qubit_used_later[q] = true;
-        for (Qubit q : op.controls) qubit_used_later[q] = true;
-        if (op.condition) creg_read_later[op.condition->creg] = true;
-        for (std::size_t c : op.clbits) clbit_written_by_body_later[c] = true;
-    }
+    TerminalScan scan(circuit);
+    for (std::size_t i = ops.size(); i-- > 0;) terminal[i] = scan.visit(ops[i]);
 
     // The body, simplified where the outcome is known before running: a reset of a qubit nothing
     // has touched does nothing, and a register nothing has written reads 0.

@@ -14,6 +14,7 @@
 
 #include "circuit/check_qubits.h"
 #include "qkdlab/core/error.h"
+#include "statevector/bits.h"
 #include "statevector/kernels.h"
 
 namespace qkdlab::qsim {
@@ -33,18 +34,6 @@ Complex* allocate_amplitudes(Index dim) {
     if (huge) ::madvise(p, bytes, MADV_HUGEPAGE);  // advice only: failure changes nothing
 #endif
     return static_cast<Complex*>(p);
-}
-
-// Insert a zero bit at position q of i.
-inline Index insert_zero(Index i, unsigned q) {
-    const Index low = i & ((Index{1} << q) - 1);
-    return ((i ^ low) << 1) | low;
-}
-
-Index mask_of(std::span<const Qubit> qubits) {
-    Index mask = 0;
-    for (Qubit q : qubits) mask |= Index{1} << q;
-    return mask;
 }
 
 // The basis index bits of `qubits`, packed little-endian in list order.
@@ -143,7 +132,7 @@ double StateVector::probability_one(Qubit qubit) const {
     const Index bit = Index{1} << qubit;
     double sum = 0;
 #pragma omp parallel for schedule(static) reduction(+ : sum) if (half >= (1 << 15))
-    for (std::int64_t i = 0; i < half; ++i) sum += std::norm(s[insert_zero(static_cast<Index>(i), qubit) | bit]);
+    for (std::int64_t i = 0; i < half; ++i) sum += std::norm(s[insert_zero_bit(static_cast<Index>(i), qubit) | bit]);
     return sum;
 }
 
