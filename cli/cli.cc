@@ -16,6 +16,8 @@ using AddCommand = Command (*)(CLI::App&);
 // The table of subcommands.
 constexpr AddCommand COMMANDS[] = {
     add_sim_command,
+    add_link_command,
+    add_rate_command,
     add_demo_command,
 };
 

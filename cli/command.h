@@ -21,5 +21,7 @@ struct Command {
 // Each subcommand's file defines one of these.
 Command add_sim_command(CLI::App& app);
 Command add_demo_command(CLI::App& app);
+Command add_rate_command(CLI::App& app);
+Command add_link_command(CLI::App& app);
 
 }  // namespace qkdlab::cli

@@ -11,13 +11,9 @@ namespace qkdlab::cli {
 namespace {
 
 using testing::run_cli;
+using testing::scratch;
 using testing::testdata;
 
-std::filesystem::path scratch(const std::string& name) {
-    const auto dir = std::filesystem::temp_directory_path() / ("qkdlab_cli_test_" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    return dir / name;
-}
 
 }  // namespace
 

@@ -37,6 +37,7 @@ struct LinkEstimate {
     DecoyBounds decoy;               // Y1^L, e1^U from the measured gains and QBERs
     double chsh = 0, chsh_sigma = 0;  // E91 only
     double key_rate_per_pulse = 0;    // secret bits per pulse sent, >= 0
+    double key_rate_sigma = 0;        // its standard error, propagated from the gains and QBERs
     double key_rate_bps = 0;
     double eve_known_fraction = 0;  // share of the signal's sifted bits Eve learnt (ground truth)
     bool attack_detected = false;

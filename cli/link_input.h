@@ -1,0 +1,52 @@
+#pragma once
+// The link a qkd command runs on: a built-in preset or a JSON file, then --set overrides, read into
+// one checked Link; and the sweep of one of its parameters. Overrides and sweep points are applied
+// to the link's JSON and read back with parse_link, so a bad value is reported with its JSON path
+// exactly as in a file.
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "qkdlab/qkd/link.h"
+
+namespace qkdlab::cli {
+
+struct LinkInput {
+    std::string preset;             // --preset
+    std::string file;               // --link
+    std::vector<std::string> sets;  // --set NAME=VALUE
+};
+
+// Adds --preset, --link and --set to a command.
+void add_link_options(CLI::App& app, LinkInput& input, const std::string& default_preset);
+
+// The link described by the options (the default preset when neither --preset nor --link is given).
+qkd::Link resolve_link(const LinkInput& input);
+
+// A parameter of the link named by an alias (distance_km, misalignment, ...) or a JSON pointer into
+// the link's JSON (/detectors/efficiency).
+struct LinkParameter {
+    std::string name;     // as given
+    std::string pointer;  // the JSON pointer it stands for
+};
+LinkParameter link_parameter(const std::string& name);
+// The aliases and what they stand for, for --help.
+std::string link_parameter_help();
+
+// The link with one parameter set to `value` (a number or, for string fields, a name). Changing
+// the length of a link with an entangled source keeps the source at the same fraction of it.
+qkd::Link with_parameter(const qkd::Link& link, const LinkParameter& parameter, const std::string& value);
+qkd::Link with_value(const qkd::Link& link, const LinkParameter& parameter, double value);
+
+// --sweep NAME=START:STOP:STEP (arithmetic, STOP included) or NAME=START:STOP:*FACTOR (geometric).
+struct Sweep {
+    LinkParameter parameter;
+    bool geometric = false;
+    std::vector<double> values;
+};
+Sweep parse_sweep(const std::string& spec);
+// A finer grid over the same range (for an analytic curve under simulated points).
+std::vector<double> refine(const Sweep& sweep, int per_step);
+
+}  // namespace qkdlab::cli
