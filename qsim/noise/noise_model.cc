@@ -3,53 +3,24 @@
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "qkdlab/core/error.h"
+#include "qkdlab/core/json_fields.h"
 #include "qkdlab/core/text_file.h"
 
 namespace qkdlab::qsim {
 namespace {
 
-using Json = nlohmann::json;
+using core::array_at;
+using core::boolean;
+using core::field;
+using core::Json;
+using core::number;
+using core::number_field;
+using core::object_at;
+using core::only_keys;
+
 constexpr const char* SCHEMA = "qkdlab.noise/1";
-
-std::string type_name(const Json& v) { return v.type_name(); }
-
-void only_keys(const Json& object, std::initializer_list<std::string_view> allowed, const std::string& path) {
-    for (const auto& [key, value] : object.items()) {
-        if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-            std::string list;
-            for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-            throw ConfigError(path + "/" + key, "unknown field; expected one of: " + list);
-        }
-    }
-}
-
-const Json& object_at(const Json& v, const std::string& path) {
-    if (!v.is_object()) throw ConfigError(path, "expected an object, got " + type_name(v));
-    return v;
-}
-
-const Json& field(const Json& object, const char* key, const std::string& path) {
-    if (!object.contains(key)) throw ConfigError(path + "/" + key, "missing");
-    return object.at(key);
-}
-
-double number(const Json& v, const std::string& path, double low, double high) {
-    if (!v.is_number()) throw ConfigError(path, "expected a number, got " + type_name(v));
-    const double x = v.get<double>();
-    if (!(x >= low && x <= high)) {
-        std::ostringstream message;
-        message << "must be between " << low << " and " << high << ", got " << x;
-        throw ConfigError(path, message.str());
-    }
-    return x;
-}
-
-double number_field(const Json& object, const char* key, const std::string& path, double low, double high) {
-    return number(field(object, key, path), path + "/" + key, low, high);
-}
 
 // A qubit key of an object: "default" or a non-negative integer.
 void check_qubit_key(const std::string& key, const std::string& path) {
@@ -85,9 +56,7 @@ Matrix kraus_operator(const Json& rows, const std::string& path) {
 
 KrausChannel channel(const Json& v, const std::string& path) {
     object_at(v, path);
-    const Json& type_json = field(v, "type", path);
-    if (!type_json.is_string()) throw ConfigError(path + "/type", "expected a string, got " + type_name(type_json));
-    const std::string type = type_json.get<std::string>();
+    const std::string type = core::string_field(v, "type", path);
     // Range errors of the channel itself (e.g. px + py + pz > 1, T2 > 2 T1) name the channel.
     const auto build = [&](auto&& make) {
         try {
@@ -169,20 +138,6 @@ ConfusionMatrix confusion(const Json& v, const std::string& path) {
     return m;
 }
 
-// Line and column of a byte offset, for JSON syntax errors.
-std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size_t offset) {
-    std::size_t line = 1, column = 1;
-    for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
-        if (text[i] == '\n') {
-            ++line;
-            column = 1;
-        } else {
-            ++column;
-        }
-    }
-    return {line, column};
-}
-
 template <class T>
 std::optional<T> per_qubit(const std::map<std::string, T>& table, Qubit qubit) {
     if (const auto it = table.find(std::to_string(qubit)); it != table.end()) return it->second;
@@ -196,20 +151,12 @@ NoiseModel NoiseModel::parse(std::string_view json_text, const std::string& sour
     try {
         return parse_json(json_text, source);
     } catch (const ConfigError& e) {
-        throw ConfigError(source, e.json_path(), e.message());
+        throw core::with_source(e, source);
     }
 }
 
 NoiseModel NoiseModel::parse_json(std::string_view json_text, const std::string& source) {
-    Json root;
-    try {
-        root = Json::parse(json_text);
-    } catch (const Json::parse_error& e) {
-        const auto [line, column] = line_column(json_text, e.byte == 0 ? 0 : e.byte - 1);
-        std::string what = e.what();
-        what = what.substr(what.find(':') + 2);  // drop nlohmann's "[json.exception.parse_error.101] parse error at..."
-        throw ParseError(source, line, column, "malformed JSON: " + what);
-    }
+    const Json root = core::parse_json(json_text, source);
     object_at(root, "");
     only_keys(root, {"schema", "qubits", "gate_durations_ns", "idle_noise", "after_gates", "readout"}, "");
     NoiseModel model;
@@ -240,16 +187,13 @@ NoiseModel NoiseModel::parse_json(std::string_view json_text, const std::string&
         }
     }
     if (root.contains("idle_noise")) {
-        const Json& idle = root.at("idle_noise");
-        if (!idle.is_boolean()) throw ConfigError("/idle_noise", "expected true or false, got " + type_name(idle));
-        model.idle_noise_ = idle.get<bool>();
+        model.idle_noise_ = boolean(root.at("idle_noise"), "/idle_noise");
         if (model.idle_noise_ && model.relaxation_.empty()) {
             throw ConfigError("/idle_noise", "idle noise needs T1 and T2: add \"qubits\": {\"default\": {...}}");
         }
     }
     if (root.contains("after_gates")) {
-        const Json& rules = root.at("after_gates");
-        if (!rules.is_array()) throw ConfigError("/after_gates", "expected a list, got " + type_name(rules));
+        const Json& rules = array_at(root.at("after_gates"), "/after_gates");
         for (std::size_t k = 0; k < rules.size(); ++k) {
             const std::string path = "/after_gates/" + std::to_string(k);
             const Json& rule = object_at(rules[k], path);

@@ -16,7 +16,8 @@
 
 namespace qkdlab::qkd {
 
-// bb84: prepare-and-measure, one intensity (weak coherent or single photon), GLLP without decoys;
+// bb84: prepare-and-measure with a single-photon source, or weak coherent pulses at the first
+// (signal) intensity analysed by GLLP without decoys (any further intensities are sent but unused);
 // decoy_bb84: weak coherent pulses with decoy intensities (vacuum + weak, or two weak decoys);
 // bbm92: entangled pairs measured in Z or X on both sides (Ma, Fung and Lo 2007);
 // e91: entangled pairs, three settings per side, key from the matching settings and the CHSH
