@@ -11,6 +11,9 @@
 
 namespace qkdlab::qkd {
 
+// infinite: infinitely many decoys (Y1 and e1 known exactly). vacuum_weak: the link's own finite
+// decoys, vacuum + weak (the weakest non-zero decoy, MQZL eqs. 34 and 37) when it sends a vacuum, else
+// its two weak decoys (MQZL's general decoy method, which needs mu > nu1 + nu2).
 enum class DecoyAnalysis { infinite, vacuum_weak };
 
 struct RatePoint {
@@ -18,8 +21,8 @@ struct RatePoint {
     double key_rate_bps = 0;        // key_rate_per_pulse * clock_hz
     double qber = 0;                // of the signal intensity; entangled: over the key settings
     double gain = 0;                // of the signal intensity; entangled: coincidences per pulse
-    // The mean photon numbers used: the signal first, then the decoys (vacuum + weak: the weak one);
-    // single photon: {1}; entangled: {mean pair number}.
+    // The mean photon numbers used: the signal first, then the decoys (vacuum + weak: the weak one;
+    // two weak decoys: nu1, nu2); single photon: {1}; entangled: {mean pair number}.
     std::vector<double> intensities;
 };
 
