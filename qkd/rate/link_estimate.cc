@@ -15,7 +15,6 @@ namespace {
 constexpr double ALARM_SIGMAS = 4;
 // E91: the setting pairs of raw_records.h. Key: Alice 22.5 (index 1) with Bob 22.5 (index 0), Alice 45
 // (index 2) with Bob 45 (index 1). CHSH: S = E(0, 22.5) - E(0, 67.5) + E(45, 22.5) + E(45, 67.5).
-constexpr double E91_KEY_SHARE = 2.0 / 9.0;  // two of the nine setting pairs, chosen uniformly
 struct ChshTerm {
     unsigned alice, bob;
     double sign;
@@ -49,7 +48,8 @@ void compare(std::vector<std::string>& alarms, const std::string& what, double m
     }
 }
 
-// What the key-rate formulas read, measured or expected.
+// What the key-rate formulas read: the measured statistics (or, for the error propagation, their
+// standard errors, or the statistics moved by a fraction of them).
 struct Statistics {
     std::vector<ObservedIntensity> intensities;  // prepare and measure: per intensity; entangled: one
     double chsh = 0;                             // E91
@@ -115,6 +115,51 @@ Rate key_rate(const Link& link, const Statistics& s) {
     return rate;
 }
 
+// The standard error of the key rate, propagated linearly from independent errors of the measured
+// statistics: sigma_R^2 = sum_i (dR/dx_i)^2 sigma_i^2, the derivatives by central differences of a
+// hundredth of each sigma (kept inside [0, 1] for probabilities).
+double key_rate_sigma(const Link& link, const Statistics& s, const Statistics& sigma) {
+    double variance = 0;
+    const auto add = [&](double value, double error, const auto& with) {
+        if (!(error > 0)) return;
+        const double step = 0.01 * error;
+        const double up = std::min(value + step, 1.0), down = std::max(value - step, 0.0);
+        if (!(up > down)) return;
+        const double derivative =
+            (key_rate(link, with(up)).per_pulse - key_rate(link, with(down)).per_pulse) / (up - down);
+        variance += derivative * derivative * error * error;
+    };
+    for (std::size_t k = 0; k < s.intensities.size(); ++k) {
+        add(s.intensities[k].gain, sigma.intensities[k].gain, [&](double x) {
+            Statistics t = s;
+            t.intensities[k].gain = x;
+            return t;
+        });
+        add(s.intensities[k].qber, sigma.intensities[k].qber, [&](double x) {
+            Statistics t = s;
+            t.intensities[k].qber = x;
+            return t;
+        });
+    }
+    if (link.protocol == Protocol::e91) {
+        add(s.key_share, sigma.key_share, [&](double x) {
+            Statistics t = s;
+            t.key_share = x;
+            return t;
+        });
+        // S is not a probability: its range is [0, 2 sqrt 2], where the rate clamps it anyway.
+        if (sigma.chsh > 0) {
+            const double step = 0.01 * sigma.chsh;
+            Statistics up = s, down = s;
+            up.chsh += step;
+            down.chsh -= step;
+            const double derivative = (key_rate(link, up).per_pulse - key_rate(link, down).per_pulse) / (2 * step);
+            variance += derivative * derivative * sigma.chsh * sigma.chsh;
+        }
+    }
+    return std::sqrt(variance);
+}
+
 }  // namespace
 
 LinkEstimate estimate_link(const Link& link, const RawRecords& records) {
@@ -159,7 +204,7 @@ LinkEstimate estimate_link(const Link& link, const RawRecords& records) {
         }
     }
 
-    Statistics measured, calibrated;
+    Statistics measured, errors;  // the measured statistics and their standard errors
     for (std::size_t k = 0; k < count; ++k) {
         IntensityEstimate& e = estimate.intensities[k];
         if (link.source.kind == SourceKind::weak_coherent) {
@@ -184,7 +229,7 @@ LinkEstimate estimate_link(const Link& link, const RawRecords& records) {
         compare(estimate.alarms, "gain of '" + e.name + "'", e.gain, x.gain, pulses);
         compare(estimate.alarms, "QBER of '" + e.name + "'", e.qber, x.qber, sifted);
         measured.intensities.push_back({e.mean_photon_number, e.gain, e.qber});
-        calibrated.intensities.push_back({e.mean_photon_number, x.gain, x.qber});
+        errors.intensities.push_back({e.mean_photon_number, e.gain_sigma, e.qber_sigma});
     }
     const IntensityEstimate& signal = estimate.intensities[0];
     estimate.gain = signal.gain;
@@ -221,25 +266,16 @@ LinkEstimate estimate_link(const Link& link, const RawRecords& records) {
         measured.chsh = estimate.chsh;
         measured.key_share =
             records.pulses > 0 ? static_cast<double>(signal.sifted) / static_cast<double>(records.pulses) : 0;
-        calibrated.chsh = expected.chsh;
-        calibrated.key_share = expected.intensities[0].gain * E91_KEY_SHARE;
+        errors.chsh = estimate.chsh_sigma;
+        errors.key_share = binomial_sigma(measured.key_share, static_cast<double>(records.pulses));
     }
 
     const Rate rate = key_rate(link, measured);
     estimate.has_decoy_bounds = rate.has_decoy_bounds;
     estimate.decoy = rate.decoy;
     estimate.key_rate_per_pulse = rate.per_pulse;
+    estimate.key_rate_sigma = key_rate_sigma(link, measured, errors);
     estimate.key_rate_bps = rate.per_pulse * link.clock_hz;
-    // No key where the calibrated link would make one: the decoy bounds (or S) caught what the gains and
-    // QBERs alone may not.
-    const double calibrated_rate = key_rate(link, calibrated).per_pulse;
-    if (rate.per_pulse == 0 && calibrated_rate > 0) {
-        char text[160];
-        std::snprintf(text, sizeof text,
-                      "no key: the measured statistics give 0 bits per pulse, the link without Eve %.6g",
-                      calibrated_rate);
-        estimate.alarms.push_back(text);
-    }
     estimate.attack_detected = !estimate.alarms.empty();
     return estimate;
 }

@@ -179,7 +179,9 @@ TEST(analytic_rate, bbm92_is_mfl) {
     EXPECT_GT(middle, at_alice);
 }
 
-// MFL's closed forms are the exact model of detection_model.h without dead time and afterpulses.
+// MFL's closed forms against the exact model of detection_model.h (no dead time, no afterpulses): the
+// gain is exact; MFL's eq. (10) differs from the exact error rate (misalignment per detected photon,
+// double clicks and dark counts squashed to random bits) at second order, by at most 5e-5 of E here.
 TEST(analytic_rate, mfl_agrees_with_the_detection_model) {
     for (double position : {0.0, 10.0, 25.0}) {
         for (double pairs : {0.01, 0.04, 0.5}) {
@@ -188,7 +190,7 @@ TEST(analytic_rate, mfl_agrees_with_the_detection_model) {
             const ExpectedStatistics expected = expected_statistics(link);
             const PulseStatistics closed = entangled_pairs(mfl(link), pairs / 2);
             EXPECT_NEAR(closed.gain, expected.intensities.at(0).gain, 1e-9 * closed.gain) << position << " " << pairs;
-            EXPECT_NEAR(closed.qber, expected.intensities.at(0).qber, 1e-9) << position << " " << pairs;
+            EXPECT_NEAR(closed.qber, expected.intensities.at(0).qber, 1e-4 * closed.qber) << position << " " << pairs;
         }
     }
 }

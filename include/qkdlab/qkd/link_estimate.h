@@ -2,8 +2,9 @@
 // What Alice and Bob estimate from the raw records of a run after announcing bases, intensities
 // and a sample of bits (here: all sifted bits, the asymptotic case): gains and QBERs per intensity
 // with their standard errors, the decoy bounds on Y1 and e1 from the measured values (MQZL 2005),
-// the key rate (GLLP, BBM92 or the E91 rate from S), and whether an attack shows: any statistic
-// more than 4 sigma from what the calibrated link without Eve would give, or no key.
+// the key rate (GLLP, BBM92 or the E91 rate from S), and whether an attack shows: a gain or QBER
+// more than 4 sigma from what the calibrated link without Eve would give, or E91's S more than 4 sigma
+// below it. (A key rate of 0 is reported, not alarmed: a short run of a long link gives none either.)
 
 #include <cstdint>
 #include <string>
@@ -30,11 +31,11 @@ struct IntensityEstimate {
 struct LinkEstimate {
     // Prepare and measure: one per intensity; entangled: one, for coincidences.
     std::vector<IntensityEstimate> intensities;
-    double gain = 0;  // of the signal (entangled: coincidences per pulse)
-    double qber = 0;  // of the signal's sifted bits (E91: of the key settings)
+    double gain = 0;                // of the signal (entangled: coincidences per pulse)
+    double qber = 0;                // of the signal's sifted bits (E91: of the key settings)
     std::uint64_t sifted_bits = 0;  // of the signal (E91: key settings)
     bool has_decoy_bounds = false;
-    DecoyBounds decoy;               // Y1^L, e1^U from the measured gains and QBERs
+    DecoyBounds decoy;                // Y1^L, e1^U from the measured gains and QBERs
     double chsh = 0, chsh_sigma = 0;  // E91 only
     double key_rate_per_pulse = 0;    // secret bits per pulse sent, >= 0
     double key_rate_sigma = 0;        // its standard error, propagated from the gains and QBERs
