@@ -111,11 +111,11 @@ struct Branch {
     double weight = 0;
     bool eve_knows = false;
     Photons kind = Photons::fixed;
-    unsigned count = 0;                         // fixed: this many photons
-    double mean = 0;                            // poisson: the mean number; thermal: lambda per mode
-    const std::vector<double>* pmf = nullptr;   // distribution: P(m photons), m = 0, 1, ...
-    Landing photon{};                           // fixed, poisson, distribution: where one photon lands
-    std::array<Landing, 2> alice{}, bob{};      // thermal: where each mode's photon lands on either side
+    unsigned count = 0;                        // fixed: this many photons
+    double mean = 0;                           // poisson: the mean number; thermal: lambda per mode
+    const std::vector<double>* pmf = nullptr;  // distribution: P(m photons), m = 0, 1, ...
+    Landing photon{};                          // fixed, poisson, distribution: where one photon lands
+    std::array<Landing, 2> alice{}, bob{};     // thermal: where each mode's photon lands on either side
 };
 
 // P(exactly the detectors of C click) for every joint pattern C (see the top of the file).
@@ -352,7 +352,8 @@ std::vector<Branch> prepare_measure_branches(const Link& link, const PrepareMeas
             branches.push_back(photons(Photons::fixed, attacked / 2, true, eta, theta));
             const unsigned other = 1 - alice_setting;
             for (unsigned bit = 0; bit < 2; ++bit) {
-                branches.push_back(photons(Photons::fixed, attacked / 4, false, eta, bob.angle_deg[other] + 90.0 * bit));
+                branches.push_back(
+                    photons(Photons::fixed, attacked / 4, false, eta, bob.angle_deg[other] + 90.0 * bit));
             }
             break;
         }
@@ -364,8 +365,8 @@ std::vector<Branch> prepare_measure_branches(const Link& link, const PrepareMeas
                 // She keeps one photon of every multi-photon pulse (she knows the bit once the basis
                 // is announced), blocked or not, and forwards n - 1 over a lossless line.
                 branches.push_back(nothing(multi_probability * pns_multi, true));
-                Branch forwarded = photons(Photons::distribution, multi_probability * (1 - pns_multi), true,
-                                           efficiency, theta);
+                Branch forwarded =
+                    photons(Photons::distribution, multi_probability * (1 - pns_multi), true, efficiency, theta);
                 forwarded.pmf = &multi_pmf;
                 branches.push_back(forwarded);
             }
@@ -503,17 +504,18 @@ PulseModel pulse_model(const Link& link) {
         }
         for (std::size_t k = 0; k < sources.size(); ++k) {
             const double pk = model.intensity_probability[k];
-            for_each_config(k, model.pns_single_block, model.pns_multi_block, link,
-                            [&](unsigned a, unsigned x, unsigned b, double weight, const std::vector<Branch>& branches) {
-                                for (const Branch& branch : branches) {
-                                    Entry entry;
-                                    entry.intensity = static_cast<unsigned>(k);
-                                    entry.alice_setting = a;
-                                    entry.alice_bit = x;
-                                    entry.bob_setting = b;
-                                    add_entry(entries, std::move(entry), branch, pk * weight, alice, bob);
-                                }
-                            });
+            for_each_config(
+                k, model.pns_single_block, model.pns_multi_block, link,
+                [&](unsigned a, unsigned x, unsigned b, double weight, const std::vector<Branch>& branches) {
+                    for (const Branch& branch : branches) {
+                        Entry entry;
+                        entry.intensity = static_cast<unsigned>(k);
+                        entry.alice_setting = a;
+                        entry.alice_bit = x;
+                        entry.bob_setting = b;
+                        add_entry(entries, std::move(entry), branch, pk * weight, alice, bob);
+                    }
+                });
         }
     } else {
         model.intensity_probability = {1};
@@ -714,13 +716,12 @@ GateOccupancy entangled_occupancy(const PulseModel& model) {
                     std::to_string(MAX_JOINT_DEAD_GATES));
     }
 
-    // The transitions among the four active states, as linear maps of pi_active:
-    // next = T pi (without the exits through the dead windows), mass = total gates per unit of pi.
+    // The balance of the four active states (index 2 * [Alice at P] + [Bob at P]) as a linear system
+    // in pi over them: rows 0..3 are (T - I) pi = 0, row 4 the normalisation.
     std::vector<std::vector<double>> system(5, std::vector<double>(4, 0.0));
-    const int X = x_p ? 1 : 0;               // the exit state's index bit: 0 -> L, 1 -> P
-    const int both_exit = X == 1 ? 3 : 0;    // (X, X)
-    const int alice_exit = X == 1 ? 2 : 0;   // (X, L)
-    const int bob_exit = X == 1 ? 1 : 0;     // (L, X)
+    const int both_exit = x_p ? 3 : 0;   // (X, X)
+    const int alice_exit = x_p ? 2 : 0;  // (X, L)
+    const int bob_exit = x_p ? 1 : 0;    // (L, X)
     GateOccupancy occupancy;
     if (d == 0) {
         for (int rho = 0; rho < 4; ++rho) {
@@ -797,14 +798,14 @@ GateOccupancy entangled_occupancy(const PulseModel& model) {
         for (int i = 0; i < 4; ++i) m_col[r][i] = inv[i][0];
         for (int k = 0; k < 2; ++k) {
             for (int i = 0; i < 4; ++i) {
-                g[r][k][i] = inv[i][0] * rhs[k][0] + inv[i][1] * rhs[k][1] + inv[i][2] * rhs[k][2] +
-                             inv[i][3] * rhs[k][3];
+                g[r][k][i] =
+                    inv[i][0] * rhs[k][0] + inv[i][1] * rhs[k][1] + inv[i][2] * rhs[k][2] + inv[i][3] * rhs[k][3];
             }
         }
     }
     // Back substitution, accumulating the functionals needed, per right-hand side k.
-    std::array<Vec4, 2> sums{};         // sum over r of U_L, U_P, V_L, V_P
-    std::array<double, 2> relay{};      // gates in relays entered from the one-sided states
+    std::array<Vec4, 2> sums{};     // sum over r of U_L, U_P, V_L, V_P
+    std::array<double, 2> relay{};  // gates in relays entered from the one-sided states
     std::array<double, 2> exit_u{}, exit_v{};
     std::array<Vec4, 2> next{};
     for (std::size_t r = blocks; r >= 1; --r) {
@@ -815,8 +816,8 @@ GateOccupancy entangled_occupancy(const PulseModel& model) {
                 for (int i = 0; i < 4; ++i) y[k][i] -= m_col[r][i] * dot;
             }
         }
-        const double s_u = static_cast<double>(r) - 1;            // U(r): a relay of r - 1 gates
-        const double s_v = static_cast<double>(blocks - r);       // V(d - r + 1): d - r gates
+        const double s_u = static_cast<double>(r) - 1;       // U(r): a relay of r - 1 gates
+        const double s_v = static_cast<double>(blocks - r);  // V(d - r + 1): d - r gates
         for (int k = 0; k < 2; ++k) {
             for (int i = 0; i < 4; ++i) sums[k][i] += y[k][i];
             relay[k] += s_u * (alpha_l * y[k][0] + alpha_p * y[k][1]) + s_v * (beta_l * y[k][2] + beta_p * y[k][3]);
@@ -834,15 +835,15 @@ GateOccupancy entangled_occupancy(const PulseModel& model) {
     const std::vector<double> eu = linear(exit_u), ev = linear(exit_v);
     for (int rho = 0; rho < 4; ++rho) {
         system[0][rho] += n[rho];
-        system[bob_exit][rho] += eu[rho];     // (L, X)
-        system[alice_exit][rho] += ev[rho];   // (X, L)
+        system[bob_exit][rho] += eu[rho];    // (L, X)
+        system[alice_exit][rho] += ev[rho];  // (X, L)
         system[both_exit][rho] += c[rho];
     }
     for (int s = 0; s < 4; ++s) system[s][s] -= 1;
     std::vector<double> mass(4, 1.0);
     {
-        const std::vector<double> family = linear({sums[0][0] + sums[0][1] + sums[0][2] + sums[0][3],
-                                                   sums[1][0] + sums[1][1] + sums[1][2] + sums[1][3]});
+        const std::vector<double> family = linear(
+            {sums[0][0] + sums[0][1] + sums[0][2] + sums[0][3], sums[1][0] + sums[1][1] + sums[1][2] + sums[1][3]});
         const std::vector<double> relays = linear(relay);
         for (int rho = 0; rho < 4; ++rho) mass[rho] += family[rho] + relays[rho] + static_cast<double>(d) * c[rho];
     }
@@ -939,8 +940,8 @@ ExpectedStatistics expected_statistics(const Link& link) {
         }
         if (model.protocol == Protocol::e91) {
             // S = E(0, 22.5) - E(0, 67.5) + E(45, 22.5) + E(45, 67.5): Alice's settings 0 and 2, Bob's 0 and 2.
-            stats.chsh = stats.correlation[0][0] - stats.correlation[0][2] + stats.correlation[2][0] +
-                         stats.correlation[2][2];
+            stats.chsh =
+                stats.correlation[0][0] - stats.correlation[0][2] + stats.correlation[2][0] + stats.correlation[2][2];
         }
     }
     return stats;
