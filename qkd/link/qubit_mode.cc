@@ -16,6 +16,8 @@
 //   rule of common.md. tests/qkd/qubit_mode.test.cc checks it in Z, X and at 22.5 degrees.
 // - Detectors: two per receiver (active basis choice: the analyser is set per pulse) or two per
 //   setting (passive: each photon is routed to a setting's pair with that setting's probability).
+//   (With pairs, too, each photon is routed on its own; detection_model.h sends all of a pulse's
+//   photons at Alice the same way, which differs only when two or more photons reach her.)
 //   Each detector also clicks with the dark-count probability. Squashing: both detectors of the
 //   measured setting click -> a uniformly random bit, flagged as a double click; passive, clicks in
 //   several settings -> one of them at random, in proportion to the settings' probabilities.
@@ -37,10 +39,20 @@
 // R(a) (x) R(a) |Phi+> = |Phi+> for every real rotation R(a) (and the symmetrisers commute with
 // R(a)^(x)n), |Psi_n> has the same form in the frame of any analyser angle a: measured along
 // Alice's analyser, m is uniform and Alice and Bob each hold n - m photons along a and m along
-// a + 90 degrees, exactly the classical description of common.md. The total n is distributed as
+// a + 90 degrees: the photon numbers of common.md. The total n is distributed as
 // sum_{n1 + n2 = n} P(n1, n2) = (n + 1) lambda^n / (1 + lambda)^(n + 2).
 //
-// Up to MAX_DICKE_PAIRS pairs the emulator builds |Psi_n> on 2n qubits as a qsim StateVector
+// Where this goes beyond common.md's photon picture (and detection_model.h / photon mode, which
+// follow it): given m, Bob holds the Fock state |n - m, m> of one spatial mode, i.e. the symmetric
+// state D(n, m) of his n photons, not n distinguishable photons of which m are V. Measured in
+// Alice's basis (the key settings) the two agree exactly; in another basis several photons at Bob
+// interfere: |1 H, 1 V> at 45 degrees leaves both photons in the same port (polarisation
+// Hong-Ou-Mandel bunching) and never double-clicks, where independent photons would half the time.
+// So double clicks and correlations away from Alice's basis differ from photon mode at the order of
+// two photons reaching one receiver (O(lambda^2) of the coincidences); tests/qkd/qubit_mode.test.cc
+// checks them against the exact bosonic statistics instead (bosonic_oracle).
+//
+// Up to MAX_DICKE_PAIRS (7) pairs the emulator builds |Psi_n> on 2n qubits as a qsim StateVector
 // (qubits 0..n-1 Alice's photons, n..2n-1 Bob's), rotates and measures each surviving photon.
 // Beyond it (a rare event for any realistic source, but check() allows mean_pair_number up to 10)
 // it samples the same state exactly in the two-mode Fock basis (FockPairs below), where the state is
@@ -66,6 +78,7 @@
 #include <span>
 #include <vector>
 
+#include "link/pulse_outcomes.h"
 #include "qkdlab/qsim/kraus_channel.h"
 #include "qkdlab/qsim/state_vector.h"
 #include "qkdlab/qsim/trajectory.h"
@@ -79,9 +92,10 @@ using qsim::Qubit;
 using qsim::StateVector;
 
 constexpr double DEGREE = std::numbers::pi / 180;
-// The largest pair number simulated as a 2n-qubit state vector (16 qubits, 1 MiB); larger emissions
-// go through the equivalent Fock-basis sampler.
-constexpr unsigned MAX_DICKE_PAIRS = 8;
+// The largest pair number simulated as a 2n-qubit state vector: 14 qubits, 256 KiB, which keeps
+// every qsim pass below its OpenMP threshold (2^15 amplitudes), so a pulse never wakes threads.
+// Larger emissions go through the equivalent Fock-basis sampler (FockPairs).
+constexpr unsigned MAX_DICKE_PAIRS = 7;
 constexpr std::uint64_t PROGRESS_INTERVAL = std::uint64_t{1} << 16;
 constexpr std::uint8_t LOST = 0xff;
 
@@ -89,31 +103,6 @@ bool chance(double probability, core::Rng& rng) { return boost::random::uniform_
 bool random_bit(core::Rng& rng) { return (rng() >> 63) != 0; }
 
 double transmittance(double loss_db) { return std::pow(10.0, -loss_db / 10); }
-
-// The fibre or free-space loss in dB (link.h: channel_loss_db).
-double total_loss_db(const Channel& channel) {
-    return channel.kind == ChannelKind::fibre ? channel.loss_db_per_km * channel.length_km + channel.extra_loss_db
-                                              : channel.extra_loss_db;
-}
-
-// The losses of the two arms of an entangled link (common.md): Alice's arm is position_km of the
-// fibre; Bob's the rest plus the extra loss. Free space splits the fixed loss in proportion to
-// distance (all of it on Bob's side at zero distance).
-std::pair<double, double> arm_losses_db(const Link& link) {
-    const Channel& channel = link.channel;
-    const double position_km = link.source.position_km;
-    if (channel.kind == ChannelKind::fibre) {
-        return {channel.loss_db_per_km * position_km,
-                channel.loss_db_per_km * (channel.length_km - position_km) + channel.extra_loss_db};
-    }
-    const double alice_db = channel.length_km > 0 ? channel.extra_loss_db * position_km / channel.length_km : 0;
-    return {alice_db, channel.extra_loss_db - alice_db};
-}
-
-std::uint64_t dead_gates(const Detectors& detectors, double clock_hz) {
-    const double gates = std::ceil(detectors.dead_time_ns * clock_hz / 1e9 - 1e-9);
-    return gates > 0 ? static_cast<std::uint64_t>(gates) : 0;
-}
 
 // The analyser settings of one party: angles and the chance of each.
 struct Settings {
@@ -169,7 +158,7 @@ class Receiver {
           passive_(detectors.basis_choice == BasisChoice::passive),
           dark_probability_(detectors.dark_count_probability),
           afterpulse_probability_(detectors.afterpulse_probability),
-          dead_gates_(dead_gates(detectors, clock_hz)) {}
+          dead_gates_(detail::dead_gates(detectors, clock_hz)) {}
 
     // Called once per gate, first: false (and one gate of the dead window passes) if blanked.
     bool live() {
@@ -285,7 +274,7 @@ PnsBlocking pns_blocking(const Link& link, double eta) {
         double pn = p1;
         for (unsigned n = 2; n < 1000; ++n) {
             pn *= mu / n;
-            multi += pn * -std::expm1((n - 1) * std::log1p(-std::min(eta_d, 1 - 1e-300)));
+            multi += pn * (1 - std::pow(1 - eta_d, n - 1));
             if (n > mu && pn < 1e-18) break;
         }
     }
@@ -306,7 +295,7 @@ class PrepareMeasure {
           rng_(rng),
           alice_(bb84_settings(link.z_basis_probability)),
           bob_(link.detectors, bb84_settings(link.z_basis_probability), link.clock_hz),
-          eta_channel_(transmittance(total_loss_db(link.channel))),
+          eta_channel_(transmittance(detail::arm_loss(link).bob_db)),
           misalignment_(qsim::KrausChannel::depolarizing(2 * link.channel.misalignment)) {
         const auto& intensities = link.source.intensities;
         if (link.source.kind == SourceKind::weak_coherent) {
@@ -403,9 +392,10 @@ class PrepareMeasure {
                 break;
             case AttackKind::photon_number_splitting: {
                 // She counts the photons (a non-demolition measurement); keeps one photon of a
-                // multi-photon pulse and sends the rest over a lossless line; blocks as needed.
+                // multi-photon pulse and sends the rest over a lossless line, or nothing if she
+                // blocks the pulse; blocks single photons as needed (keeping nothing of them).
                 const bool block = n == 1 ? chance(blocking_.single, rng_) : n >= 2 && chance(blocking_.multi, rng_);
-                if (block) break;
+                if (n == 1 && block) break;
                 for (unsigned i = 0; i < n; ++i) {
                     prepare(photon_, alice_angle);
                     if (n >= 2 && !eve_holds_photon) {
@@ -413,7 +403,7 @@ class PrepareMeasure {
                         eve_holds_photon = true;
                         continue;
                     }
-                    to_bob(link_.detectors.efficiency);
+                    if (!block) to_bob(link_.detectors.efficiency);
                 }
                 break;
             }
@@ -527,9 +517,10 @@ class EntangledPairs {
           misalignment_(qsim::KrausChannel::depolarizing(2 * link.channel.misalignment)),
           registers_(2 * MAX_DICKE_PAIRS + 1),
           by_weight_(MAX_DICKE_PAIRS + 1) {
-        const auto [alice_db, bob_db] = arm_losses_db(link);
-        eta_alice_ = transmittance(alice_db) * link.detectors.efficiency;
-        eta_bob_ = transmittance(bob_db) * link.detectors.efficiency;
+        // Alice's arm is the fibre up to the source, Bob's the rest (detection_model.cc: arm_loss)
+        const detail::ArmLoss loss = detail::arm_loss(link);
+        eta_alice_ = transmittance(loss.alice_db) * link.detectors.efficiency;
+        eta_bob_ = transmittance(loss.bob_db) * link.detectors.efficiency;
     }
 
     RawRecords run(std::uint64_t pulses, const Progress& progress) {
