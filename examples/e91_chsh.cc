@@ -31,7 +31,7 @@ int main() {
         for (int step = 0; step <= 10; ++step) {
             link.channel.misalignment = 0.025 * step;
             const double visibility = 1 - 2 * link.channel.misalignment;
-            const RawRecords records = emulate(link, Fidelity::photon, 50'000'000, rng);
+            const RawRecords records = emulate(link, Fidelity::photon, 400'000'000, rng);
             const LinkEstimate estimate = estimate_link(link, records);
             std::printf("%.3f,%.3f,%.5f,%.5f,%.5f,%.5f,%.6g\n", link.channel.misalignment, visibility, estimate.chsh,
                         estimate.chsh_sigma, expected_statistics(link).chsh, 2 * std::sqrt(2.0) * visibility,
