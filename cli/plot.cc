@@ -70,8 +70,10 @@ void plot_svg(const std::string& path, const std::string& title, const std::stri
     const fs::path temp_svg = target.string() + ".tmp." + std::to_string(::getpid());
     std::string script = "set terminal svg size 800," + std::to_string(300 + 250 * panels.size()) +
                          " dynamic enhanced font 'sans,12' background rgb 'white'\n"
-                         "set output " + quoted(temp_svg.string()) + "\nset grid\nset key outside top center horizontal\n"
-                         "set multiplot layout " + std::to_string(panels.size()) + ",1 title " + quoted(title) + "\n";
+                         "set output " + quoted(temp_svg.string()) +
+                         "\nset grid\nset key outside top center horizontal\nset autoscale xfix\nset offsets graph 0.02, graph 0.02\n"
+                         "set multiplot layout " + std::to_string(panels.size()) + ",1 title " + quoted(title) +
+                         " noenhanced\n";
     int file_number = 0;
     for (const PlotPanel& panel : panels) {
         std::string plots;
@@ -85,9 +87,9 @@ void plot_svg(const std::string& path, const std::string& title, const std::stri
             if (!write_series(data, series, log_y)) continue;
             plots += std::string(plots.empty() ? "plot " : ", ") + quoted(data.string()) +
                      (series.y_error.empty() ? " using 1:2 with lines lw 2" : " using 1:2:3 with yerrorbars pt 7 ps 0.6") +
-                     " title " + quoted(series.title);
+                     " title " + quoted(series.title) + " noenhanced";
         }
-        script += "set xlabel " + quoted(x_label) + "\nset ylabel " + quoted(panel.y_label) + "\n";
+        script += "set xlabel " + quoted(x_label) + " noenhanced\nset ylabel " + quoted(panel.y_label) + " noenhanced\n";
         script += log_y ? "set logscale y\nset format y \"10^{%L}\"\n" : "unset logscale y\nset format y \"%g\"\n";
         script += plots.empty() ? "set label 1 'no points to draw' at graph 0.5, 0.5 center\nplot NaN notitle\nunset label 1\n"
                                 : plots + "\n";
