@@ -16,6 +16,7 @@
 #include "cli/files.h"
 #include "cli/link_input.h"
 #include "cli/plot.h"
+#include "cli/sweep.h"
 #include "cli/table.h"
 #include "qkdlab/core/error.h"
 #include "qkdlab/qkd/analytic_rate.h"
@@ -39,11 +40,7 @@ struct LinkOptions {
     std::optional<std::string> eve;
     std::optional<double> eve_fraction;
     std::optional<std::uint64_t> seed;
-    std::optional<std::string> sweep;
-    bool json = false;
-    std::string out;
-    std::string csv;
-    std::string plot;
+    SweepOptions output;
 };
 
 // One generator per sweep point, derived from the seed (SplitMix64 of seed and point).
@@ -63,8 +60,8 @@ qkd::Link prepare_link(const LinkOptions& options, qkd::Link link) {
 }
 
 std::uint64_t pulse_count(const LinkOptions& options, const qkd::Link& link) {
-    const double pulses = options.seconds ? *options.seconds * link.clock_hz
-                          : options.pulses ? *options.pulses
+    const double pulses = options.seconds           ? *options.seconds * link.clock_hz
+                          : options.pulses          ? *options.pulses
                           : options.mode == "qubit" ? DEFAULT_QUBIT_PULSES
                                                     : DEFAULT_PHOTON_PULSES;
     const std::string what = options.seconds ? "--seconds" : "--pulses";
@@ -83,10 +80,10 @@ struct PointResult {
     double run_time_s = 0;
 };
 
-nlohmann::ordered_json point_json(const std::optional<Sweep>& sweep, double value, const PointResult& r) {
+nlohmann::ordered_json point_json(const SweepPlan& plan, double value, const PointResult& r) {
     const qkd::LinkEstimate& e = r.estimate;
     nlohmann::ordered_json json;
-    if (sweep && sweep->parameter.name != "distance_km") json[sweep->parameter.name] = value;
+    if (plan.own_column) json[plan.x_name] = value;
     json["distance_km"] = r.link.channel.length_km;
     json["key_rate_per_pulse"] = e.key_rate_per_pulse;
     json["key_rate_bps"] = e.key_rate_bps;
@@ -120,12 +117,9 @@ nlohmann::ordered_json point_json(const std::optional<Sweep>& sweep, double valu
     json["attack_detected"] = e.attack_detected;
     json["alarms"] = e.alarms;
     const qkd::RawRecords& rec = r.records;
-    json["records"] = {{"pulses", rec.pulses},
-                       {"detections", rec.detections()},
-                       {"alice_clicks", rec.alice_clicks},
-                       {"bob_clicks", rec.bob_clicks},
-                       {"dead_pulses", rec.dead_pulses},
-                       {"record_bytes", rec.record_bytes()}};
+    json["records"] = {
+        {"pulses", rec.pulses},         {"detections", rec.detections()}, {"alice_clicks", rec.alice_clicks},
+        {"bob_clicks", rec.bob_clicks}, {"dead_pulses", rec.dead_pulses}, {"record_bytes", rec.record_bytes()}};
     json["emulated_seconds"] = static_cast<double>(rec.pulses) / r.link.clock_hz;
     json["run_time_s"] = r.run_time_s;
     json["pulses_per_second"] = r.run_time_s > 0 ? static_cast<double>(rec.pulses) / r.run_time_s : 0.0;
@@ -137,12 +131,12 @@ std::string summary_text(const PointResult& r, const std::string& mode, std::uin
     std::ostringstream out;
     out << "link " << r.link.name << ": " << qkd::to_string(r.link.protocol) << ", " << r.link.channel.length_km
         << " km, " << mode << " mode, eve " << qkd::to_string(r.link.eve.kind) << ", seed " << seed << "\n";
-    out << r.records.pulses << " pulses (" << static_cast<double>(r.records.pulses) / r.link.clock_hz
-        << " s at " << r.link.clock_hz << " Hz), " << r.records.detections()
+    out << r.records.pulses << " pulses (" << static_cast<double>(r.records.pulses) / r.link.clock_hz << " s at "
+        << r.link.clock_hz << " Hz), " << r.records.detections()
         << (r.link.source.kind == qkd::SourceKind::entangled_pairs ? " coincidences" : " detections") << "\n";
     Table table;
-    table.columns = {"mean_photon_number", "pulses", "detections", "gain", "gain_sigma", "qber", "qber_sigma",
-                     "expected_gain", "expected_qber"};
+    table.columns = {"mean_photon_number", "pulses",        "detections",   "gain", "gain_sigma", "qber",
+                     "qber_sigma",         "expected_gain", "expected_qber"};
     std::string names;
     for (const qkd::IntensityEstimate& i : e.intensities) {
         table.rows.push_back({i.mean_photon_number, static_cast<double>(i.pulses), static_cast<double>(i.detections),
@@ -169,15 +163,15 @@ std::string summary_text(const PointResult& r, const std::string& mode, std::uin
 int run_link(const LinkOptions& options, Streams io) {
     const qkd::Link base = prepare_link(options, resolve_link(options.link));
     const qkd::Fidelity fidelity = qkd::parse_fidelity(options.mode);
-    const std::optional<Sweep> sweep = options.sweep ? std::optional<Sweep>(parse_sweep(*options.sweep)) : std::nullopt;
-    const std::vector<double> values = sweep ? sweep->values : std::vector<double>{base.channel.length_km};
+    const SweepPlan plan = plan_sweep(options.output, base);
+    const std::vector<double>& values = plan.values;
     const std::uint64_t seed =
         options.seed ? *options.seed : std::random_device{}() * 0x100000000ull + std::random_device{}();
     const auto start = std::chrono::steady_clock::now();
 
     std::vector<PointResult> results;
     for (std::size_t p = 0; p < values.size(); ++p) {
-        PointResult r{sweep ? with_value(base, sweep->parameter, values[p]) : base, {}, {}, 0};
+        PointResult r{plan.link_at(base, values[p]), {}, {}, 0};
         const std::uint64_t pulses = pulse_count(options, r.link);
         auto last_report = std::chrono::steady_clock::now();
         const qkd::Progress progress = [&](std::uint64_t done, std::uint64_t total) {
@@ -189,7 +183,7 @@ int run_link(const LinkOptions& options, Streams io) {
             io.err << static_cast<int>(100.0 * static_cast<double>(done) / static_cast<double>(total)) << "% of "
                    << total << " pulses\n";
         };
-        core::Rng rng(sweep ? point_seed(seed, p) : seed);
+        core::Rng rng(plan.sweep ? point_seed(seed, p) : seed);
         const auto point_start = std::chrono::steady_clock::now();
         r.records = qkd::emulate(r.link, fidelity, pulses, rng, progress);
         r.estimate = qkd::estimate_link(r.link, r.records);
@@ -199,7 +193,7 @@ int run_link(const LinkOptions& options, Streams io) {
 
     nlohmann::ordered_json points = nlohmann::ordered_json::array();
     Table table;
-    if (sweep && sweep->parameter.name != "distance_km") table.columns.push_back(sweep->parameter.name);
+    if (plan.own_column) table.columns.push_back(plan.x_name);
     for (const char* column : {"distance_km", "key_rate_per_pulse", "key_rate_bps", "qber", "qber_sigma", "gain",
                                "gain_sigma", "y1_lower", "e1_upper", "attack_detected"})
         table.columns.emplace_back(column);
@@ -208,11 +202,11 @@ int run_link(const LinkOptions& options, Streams io) {
     for (std::size_t p = 0; p < results.size(); ++p) {
         const PointResult& r = results[p];
         const qkd::LinkEstimate& e = r.estimate;
-        points.push_back(point_json(sweep, values[p], r));
+        points.push_back(point_json(plan, values[p], r));
         const double qber_sigma = e.intensities.empty() ? 0.0 : e.intensities[0].qber_sigma;
         const double gain_sigma = e.intensities.empty() ? 0.0 : e.intensities[0].gain_sigma;
         std::vector<double> row;
-        if (sweep && sweep->parameter.name != "distance_km") row.push_back(values[p]);
+        if (plan.own_column) row.push_back(values[p]);
         row.insert(row.end(), {r.link.channel.length_km, e.key_rate_per_pulse, e.key_rate_bps, e.qber, qber_sigma,
                                e.gain, gain_sigma, e.has_decoy_bounds ? e.decoy.yield_lower : 0.0,
                                e.has_decoy_bounds ? e.decoy.error_upper : 0.0, e.attack_detected ? 1.0 : 0.0});
@@ -231,20 +225,18 @@ int run_link(const LinkOptions& options, Streams io) {
     result["mode"] = options.mode;
     result["seed"] = seed;
     result["pulses_per_point"] = results.empty() ? 0 : results.front().records.pulses;
-    result["sweep"] = sweep ? nlohmann::ordered_json{{"parameter", sweep->parameter.name},
-                                                     {"pointer", sweep->parameter.pointer},
-                                                     {"values", sweep->values}}
-                            : nlohmann::ordered_json(nullptr);
+    result["sweep"] = plan.json();
     result["points"] = std::move(points);
 
-    if (!options.csv.empty()) write_output(options.csv, table.csv(), io.out);
-    if (!options.plot.empty()) {
+    const SweepOptions& output = options.output;
+    if (!output.csv.empty()) write_output(output.csv, table.csv(), io.out);
+    if (!output.plot.empty()) {
         PlotSeries rate_curve{"closed form", {}, {}, {}};
         PlotSeries qber_curve = rate_curve;
-        const std::vector<double> grid = sweep ? refine(*sweep, 4) : values;
+        const std::vector<double> grid = plan.sweep ? refine(*plan.sweep, 4) : values;
         const qkd::DecoyAnalysis decoys = qkd::DecoyAnalysis::vacuum_weak;
         for (double x : grid) {
-            qkd::Link link = sweep ? with_value(base, sweep->parameter, x) : base;
+            qkd::Link link = plan.link_at(base, x);
             link.eve.kind = qkd::AttackKind::none;
             const qkd::RatePoint point = qkd::analytic_rate(link, link.protocol, decoys, false);
             rate_curve.x.push_back(x);
@@ -252,14 +244,12 @@ int run_link(const LinkOptions& options, Streams io) {
             qber_curve.x.push_back(x);
             qber_curve.y.push_back(point.qber);
         }
-        plot_svg(options.plot, qkd::to_string(base.protocol) + " on " + base.name,
-                 sweep ? sweep->parameter.name : "distance_km",
+        plot_svg(output.plot, qkd::to_string(base.protocol) + " on " + base.name, plan.x_name,
                  {{"key rate (bits per pulse)", true, {rate_curve, rate_points}},
                   {"QBER", false, {qber_curve, qber_points}}});
     }
-    const std::string text = results.size() == 1 && !sweep ? summary_text(results.front(), options.mode, seed)
-                                                             : table.text();
-    write_output(options.out, options.json ? result.dump(2) + "\n" : text, io.out);
+    const std::string text = plan.sweep ? table.text() : summary_text(results.front(), options.mode, seed);
+    write_output(output.out, output.json ? result.dump(2) + "\n" : text, io.out);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::uint64_t total = 0;
     for (const PointResult& r : results) total += r.records.pulses;
@@ -289,13 +279,9 @@ Command add_link_command(CLI::App& app) {
         ->check(CLI::IsMember({"none", "intercept-resend", "pns", "beam-splitting"}));
     link->add_option("--eve-fraction", options->eve_fraction, "intercept-resend: the share of pulses attacked");
     link->add_option("--seed", options->seed, "Seed of the generator (default: random, printed)");
-    link->add_option("--sweep", options->sweep, "Sweep one parameter: NAME=START:STOP:STEP or NAME=START:STOP:*FACTOR")
-        ->type_name("SPEC");
-    link->add_flag("--json", options->json, "Write JSON (schema qkdlab.link-run/1) instead of text");
-    link->add_option("--out", options->out, "Write the result to this file (default: standard output)");
-    link->add_option("--csv", options->csv, "Also write the points as CSV to this file");
-    link->add_option("--plot", options->plot,
-                     "Also draw the emulated points with error bars over the closed form, with gnuplot, into this SVG");
+    add_sweep_options(
+        *link, options->output, "Write JSON (schema qkdlab.link-run/1) instead of text",
+        "Also draw the emulated points with error bars over the closed form, with gnuplot, into this SVG");
     return {link, [options](Streams io) { return run_link(*options, io); }};
 }
 

@@ -10,6 +10,7 @@
 #include "cli/files.h"
 #include "cli/link_input.h"
 #include "cli/plot.h"
+#include "cli/sweep.h"
 #include "cli/table.h"
 #include "qkdlab/core/error.h"
 #include "qkdlab/qkd/analytic_rate.h"
@@ -27,11 +28,7 @@ struct RateOptions {
     std::optional<double> nu;
     std::optional<double> mean_pair_number;
     bool keep_intensities = false;
-    std::optional<std::string> sweep;
-    bool json = false;
-    std::string out;
-    std::string csv;
-    std::string plot;
+    SweepOptions output;
 };
 
 // The link with the protocol and the intensities the options ask for.
@@ -43,22 +40,24 @@ qkd::Link prepare_link(const RateOptions& options, qkd::Link link) {
         link.protocol = qkd::parse_protocol(*options.protocol);
     }
     if (options.mu) link = with_value(link, link_parameter("mu"), *options.mu);
-    if (options.mean_pair_number) link = with_value(link, link_parameter("mean_pair_number"), *options.mean_pair_number);
+    if (options.mean_pair_number)
+        link = with_value(link, link_parameter("mean_pair_number"), *options.mean_pair_number);
     if (options.nu) {
         std::size_t weak = 0;
         for (std::size_t i = 1; i < link.source.intensities.size() && weak == 0; ++i)
             if (link.source.intensities[i].mean_photon_number > 0) weak = i;
         if (weak == 0) throw Error("--nu: the link has no weak decoy intensity");
-        link = with_value(link, {"nu", "/source/intensities/" + std::to_string(weak) + "/mean_photon_number"}, *options.nu);
+        link = with_value(link, {"nu", "/source/intensities/" + std::to_string(weak) + "/mean_photon_number"},
+                          *options.nu);
     }
     qkd::check(link);
     return link;
 }
 
-nlohmann::ordered_json point_json(const std::optional<Sweep>& sweep, double value, const qkd::Link& link,
+nlohmann::ordered_json point_json(const SweepPlan& plan, double value, const qkd::Link& link,
                                   const qkd::RatePoint& point) {
     nlohmann::ordered_json json;
-    if (sweep && sweep->parameter.name != "distance_km") json[sweep->parameter.name] = value;
+    if (plan.own_column) json[plan.x_name] = value;
     json["distance_km"] = link.channel.length_km;
     json["key_rate_per_pulse"] = point.key_rate_per_pulse;
     json["key_rate_bps"] = point.key_rate_bps;
@@ -73,23 +72,22 @@ int run_rate(const RateOptions& options, Streams io) {
     const qkd::DecoyAnalysis decoys =
         options.decoys == "infinite" ? qkd::DecoyAnalysis::infinite : qkd::DecoyAnalysis::vacuum_weak;
     const bool optimise = !options.keep_intensities && !options.mu && !options.mean_pair_number;
-    const std::optional<Sweep> sweep = options.sweep ? std::optional<Sweep>(parse_sweep(*options.sweep)) : std::nullopt;
-    const std::vector<double> values = sweep ? sweep->values : std::vector<double>{base.channel.length_km};
+    const SweepPlan plan = plan_sweep(options.output, base);
     const std::string protocol_name = options.protocol.value_or(qkd::to_string(base.protocol));
 
     Table table;
-    if (sweep && sweep->parameter.name != "distance_km") table.columns.push_back(sweep->parameter.name);
+    if (plan.own_column) table.columns.push_back(plan.x_name);
     for (const char* column : {"distance_km", "key_rate_per_pulse", "key_rate_bps", "qber", "gain", "mu", "nu"})
         table.columns.emplace_back(column);
     nlohmann::ordered_json points = nlohmann::ordered_json::array();
     PlotSeries rate_curve{protocol_name, {}, {}, {}};
     PlotSeries qber_curve{protocol_name, {}, {}, {}};
-    for (double value : values) {
-        const qkd::Link link = sweep ? with_value(base, sweep->parameter, value) : base;
+    for (double value : plan.values) {
+        const qkd::Link link = plan.link_at(base, value);
         const qkd::RatePoint point = qkd::analytic_rate(link, link.protocol, decoys, optimise);
-        points.push_back(point_json(sweep, value, link, point));
+        points.push_back(point_json(plan, value, link, point));
         std::vector<double> row;
-        if (sweep && sweep->parameter.name != "distance_km") row.push_back(value);
+        if (plan.own_column) row.push_back(value);
         row.insert(row.end(), {link.channel.length_km, point.key_rate_per_pulse, point.key_rate_bps, point.qber,
                                point.gain, point.intensities.empty() ? 0.0 : point.intensities[0],
                                point.intensities.size() > 1 ? point.intensities[1] : 0.0});
@@ -106,19 +104,16 @@ int run_rate(const RateOptions& options, Streams io) {
     result["protocol"] = protocol_name;
     result["decoys"] = base.protocol == qkd::Protocol::decoy_bb84 ? nlohmann::ordered_json(options.decoys) : nullptr;
     result["optimise_intensity"] = optimise;
-    result["sweep"] = sweep ? nlohmann::ordered_json{{"parameter", sweep->parameter.name},
-                                                     {"pointer", sweep->parameter.pointer},
-                                                     {"values", sweep->values}}
-                            : nlohmann::ordered_json(nullptr);
+    result["sweep"] = plan.json();
     result["points"] = std::move(points);
 
-    if (!options.csv.empty()) write_output(options.csv, table.csv(), io.out);
-    if (!options.plot.empty()) {
-        const std::string x_label = sweep ? sweep->parameter.name : "distance_km";
-        plot_svg(options.plot, protocol_name + " on " + base.name + " (closed form)", x_label,
+    const SweepOptions& output = options.output;
+    if (!output.csv.empty()) write_output(output.csv, table.csv(), io.out);
+    if (!output.plot.empty()) {
+        plot_svg(output.plot, protocol_name + " on " + base.name + " (closed form)", plan.x_name,
                  {{"key rate (bits per pulse)", true, {rate_curve}}, {"QBER", false, {qber_curve}}});
     }
-    write_output(options.out, options.json ? result.dump(2) + "\n" : table.text(), io.out);
+    write_output(output.out, output.json ? result.dump(2) + "\n" : table.text(), io.out);
     return EXIT_OK;
 }
 
@@ -142,12 +137,8 @@ Command add_rate_command(CLI::App& app) {
                      "An entangled source's mean pairs per pulse (not optimised then)");
     rate->add_flag("--keep-intensities", options->keep_intensities,
                    "Use the link's intensities as they are instead of optimising the signal's");
-    rate->add_option("--sweep", options->sweep, "Sweep one parameter: NAME=START:STOP:STEP or NAME=START:STOP:*FACTOR")
-        ->type_name("SPEC");
-    rate->add_flag("--json", options->json, "Write JSON (schema qkdlab.rate/1) instead of a table");
-    rate->add_option("--out", options->out, "Write the result to this file (default: standard output)");
-    rate->add_option("--csv", options->csv, "Also write the points as CSV to this file");
-    rate->add_option("--plot", options->plot, "Also draw the key rate and QBER with gnuplot into this SVG file");
+    add_sweep_options(*rate, options->output, "Write JSON (schema qkdlab.rate/1) instead of a table",
+                      "Also draw the key rate and QBER with gnuplot into this SVG file");
     return {rate, [options](Streams io) { return run_rate(*options, io); }};
 }
 

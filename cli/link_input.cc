@@ -34,27 +34,13 @@ constexpr Alias ALIASES[] = {
     {"eve_fraction", "/eve/fraction"},
 };
 
-constexpr std::size_t MAX_SWEEP_POINTS = 10000;
-
 std::string format_number(double x) {
     char text[32];
     std::snprintf(text, sizeof text, "%.17g", x);
     return text;
 }
 
-double parse_number(const std::string& text, const std::string& spec) {
-    std::size_t used = 0;
-    double x = 0;
-    try {
-        x = std::stod(text, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    if (used != text.size() || text.empty() || !std::isfinite(x)) {
-        throw Error("--sweep '" + spec + "': '" + text + "' is not a number");
-    }
-    return x;
-}
+}  // namespace
 
 std::pair<std::string, std::string> split_assignment(const std::string& text, const std::string& option) {
     const std::size_t eq = text.find('=');
@@ -64,13 +50,11 @@ std::pair<std::string, std::string> split_assignment(const std::string& text, co
     return {text.substr(0, eq), text.substr(eq + 1)};
 }
 
-}  // namespace
-
 void add_link_options(CLI::App& app, LinkInput& input, const std::string& default_preset) {
     std::string presets;
     for (const std::string& name : qkd::link_preset_names()) presets += (presets.empty() ? "" : ", ") + name;
-    auto* preset = app.add_option("--preset", input.preset,
-                                  "A built-in link: " + presets + " (default " + default_preset + ")");
+    auto* preset =
+        app.add_option("--preset", input.preset, "A built-in link: " + presets + " (default " + default_preset + ")");
     auto* file = app.add_option("--link", input.file, "A link in JSON (schema qkdlab.link/1, docs/link.md)");
     preset->excludes(file);
     app.add_option("--set", input.sets,
@@ -133,49 +117,6 @@ qkd::Link with_parameter(const qkd::Link& link, const LinkParameter& parameter, 
         throw ConfigError(parameter.pointer, "no such place in the link's configuration");
     }
     return qkd::parse_link(document.dump(), parameter.name + "=" + value);
-}
-
-Sweep parse_sweep(const std::string& spec) {
-    const auto [name, range] = split_assignment(spec, "--sweep");
-    Sweep sweep{link_parameter(name), false, {}};
-    const std::size_t first = range.find(':');
-    const std::size_t second = first == std::string::npos ? first : range.find(':', first + 1);
-    if (second == std::string::npos) {
-        throw Error("--sweep '" + spec + "': expected NAME=START:STOP:STEP or NAME=START:STOP:*FACTOR");
-    }
-    const double start = parse_number(range.substr(0, first), spec);
-    const double stop = parse_number(range.substr(first + 1, second - first - 1), spec);
-    const std::string step_text = range.substr(second + 1);
-    const bool geometric = !step_text.empty() && step_text.front() == '*';
-    sweep.geometric = geometric;
-    const double step = parse_number(geometric ? step_text.substr(1) : step_text, spec);
-    if (stop < start) throw Error("--sweep '" + spec + "': STOP must not be below START");
-    if (geometric ? !(step > 1 && start > 0) : !(step > 0)) {
-        throw Error("--sweep '" + spec + "': " +
-                    (geometric ? "a geometric sweep needs FACTOR > 1 and START > 0" : "STEP must be positive"));
-    }
-    for (std::size_t i = 0;; ++i) {
-        const double x = geometric ? start * std::pow(step, static_cast<double>(i)) : start + step * static_cast<double>(i);
-        if (x > stop * (1 + 1e-12) + 1e-12 * std::abs(geometric ? stop : step)) break;
-        if (sweep.values.size() == MAX_SWEEP_POINTS) {
-            throw Error("--sweep '" + spec + "': more than " + std::to_string(MAX_SWEEP_POINTS) + " points");
-        }
-        sweep.values.push_back(x);
-    }
-    return sweep;
-}
-
-std::vector<double> refine(const Sweep& sweep, int per_step) {
-    std::vector<double> fine;
-    const std::vector<double>& v = sweep.values;
-    for (std::size_t i = 0; i + 1 < v.size(); ++i) {
-        for (int k = 0; k < per_step; ++k) {
-            const double t = static_cast<double>(k) / per_step;
-            fine.push_back(sweep.geometric ? v[i] * std::pow(v[i + 1] / v[i], t) : v[i] + (v[i + 1] - v[i]) * t);
-        }
-    }
-    if (!v.empty()) fine.push_back(v.back());
-    return fine;
 }
 
 qkd::Link with_value(const qkd::Link& link, const LinkParameter& parameter, double value) {

@@ -1,11 +1,12 @@
 #pragma once
 // The link a qkd command runs on: a built-in preset or a JSON file, then --set overrides, read into
-// one checked Link; and the sweep of one of its parameters. Overrides and sweep points are applied
+// one checked Link; and its parameters by name. Overrides and sweep points are applied
 // to the link's JSON and read back with parse_link, so a bad value is reported with its JSON path
 // exactly as in a file.
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "qkdlab/qkd/link.h"
@@ -39,14 +40,7 @@ std::string link_parameter_help();
 qkd::Link with_parameter(const qkd::Link& link, const LinkParameter& parameter, const std::string& value);
 qkd::Link with_value(const qkd::Link& link, const LinkParameter& parameter, double value);
 
-// --sweep NAME=START:STOP:STEP (arithmetic, STOP included) or NAME=START:STOP:*FACTOR (geometric).
-struct Sweep {
-    LinkParameter parameter;
-    bool geometric = false;
-    std::vector<double> values;
-};
-Sweep parse_sweep(const std::string& spec);
-// A finer grid over the same range (for an analytic curve under simulated points).
-std::vector<double> refine(const Sweep& sweep, int per_step);
+// NAME=VALUE split at the first '='; throws Error naming the option otherwise.
+std::pair<std::string, std::string> split_assignment(const std::string& text, const std::string& option);
 
 }  // namespace qkdlab::cli

@@ -31,7 +31,8 @@ class ScratchDir {
   public:
     ScratchDir() {
         std::string pattern = (fs::temp_directory_path() / "qkdlab-plot-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot make a temporary folder for gnuplot");
+        if (::mkdtemp(pattern.data()) == nullptr)
+            throw std::runtime_error("cannot make a temporary folder for gnuplot");
         path_ = pattern;
     }
     ~ScratchDir() {
@@ -68,12 +69,14 @@ void plot_svg(const std::string& path, const std::string& title, const std::stri
     const ScratchDir scratch;
     const fs::path target(path);
     const fs::path temp_svg = target.string() + ".tmp." + std::to_string(::getpid());
-    std::string script = "set terminal svg size 800," + std::to_string(300 + 250 * panels.size()) +
-                         " dynamic enhanced font 'sans,12' background rgb 'white'\n"
-                         "set output " + quoted(temp_svg.string()) +
-                         "\nset grid\nset key outside top center horizontal\nset autoscale xfix\nset offsets graph 0.02, graph 0.02\n"
-                         "set multiplot layout " + std::to_string(panels.size()) + ",1 title " + quoted(title) +
-                         " noenhanced\n";
+    std::string script =
+        "set terminal svg size 800," + std::to_string(300 + 250 * panels.size()) +
+        " dynamic enhanced font 'sans,12' background rgb 'white'\n"
+        "set output " +
+        quoted(temp_svg.string()) +
+        "\nset grid\nset key outside top center horizontal\nset autoscale xfix\nset offsets graph 0.02, graph 0.02\n"
+        "set multiplot layout " +
+        std::to_string(panels.size()) + ",1 title " + quoted(title) + " noenhanced\n";
     int file_number = 0;
     for (const PlotPanel& panel : panels) {
         std::string plots;
@@ -85,14 +88,17 @@ void plot_svg(const std::string& path, const std::string& title, const std::stri
         for (const PlotSeries& series : panel.series) {
             const fs::path data = scratch.path() / ("series" + std::to_string(file_number++) + ".dat");
             if (!write_series(data, series, log_y)) continue;
-            plots += std::string(plots.empty() ? "plot " : ", ") + quoted(data.string()) +
-                     (series.y_error.empty() ? " using 1:2 with lines lw 2" : " using 1:2:3 with yerrorbars pt 7 ps 0.6") +
-                     " title " + quoted(series.title) + " noenhanced";
+            plots +=
+                std::string(plots.empty() ? "plot " : ", ") + quoted(data.string()) +
+                (series.y_error.empty() ? " using 1:2 with lines lw 2" : " using 1:2:3 with yerrorbars pt 7 ps 0.6") +
+                " title " + quoted(series.title) + " noenhanced";
         }
-        script += "set xlabel " + quoted(x_label) + " noenhanced\nset ylabel " + quoted(panel.y_label) + " noenhanced\n";
+        script +=
+            "set xlabel " + quoted(x_label) + " noenhanced\nset ylabel " + quoted(panel.y_label) + " noenhanced\n";
         script += log_y ? "set logscale y\nset format y \"10^{%L}\"\n" : "unset logscale y\nset format y \"%g\"\n";
-        script += plots.empty() ? "set label 1 'no points to draw' at graph 0.5, 0.5 center\nplot NaN notitle\nunset label 1\n"
-                                : plots + "\n";
+        script += plots.empty()
+                      ? "set label 1 'no points to draw' at graph 0.5, 0.5 center\nplot NaN notitle\nunset label 1\n"
+                      : plots + "\n";
     }
     script += "unset multiplot\nset output\n";
     const fs::path script_file = scratch.path() / "plot.gp";
