@@ -12,10 +12,12 @@
 // - Entangled source (two thermal modes of mean lambda = mean_pair_number / 2): in the frame of
 //   Alice's analyser angle a, n1 pairs along a and n2 along a + 90 (exact for the two-mode squeezed
 //   vacuum); Alice's photons reach her detectors with eta_A and no misalignment, Bob's with eta_B,
-//   his analyser and misalignment as above. Passive basis choice at Alice: all of a pulse's photons
-//   at Alice take the same path of her beam splitter (setting a with probability w_a), so that a
-//   single frame describes the pulse; this is exact whenever at most one photon reaches Alice and
-//   differs from independent routing of several photons only at the order of two photons at Alice.
+//   his analyser and misalignment as above. Bob's n1 + n2 photons are bosons in one spatial mode
+//   (the Fock state |n1 along a, n2 along a + 90>), not independent photons: at an analyser other
+//   than Alice's they interfere (|1 H, 1 V> at 45 degrees leaves both photons in the same port,
+//   never a double click), and so do Alice's photons at a passive receiver's analysers. The closed
+//   form below is exact for this: every photon, at either side, is measured by a one-photon POVM
+//   (loss, beam splitter, analyser, misalignment flip), and the photons of the state are bosons.
 // - Every detector clicks with its dark-count probability, independently. Squashing: both
 //   detectors of the recorded setting clicked -> a uniformly random bit (double click); passive:
 //   clicks in several settings -> one of them with probability proportional to w_s.
@@ -27,11 +29,28 @@
 //     f(R) = (1 - p_dark)^|R| * G(R),
 // where G(R) is the probability that no photon lands in R: a photon lands in R with probability
 // pi_R (the sum of its landing probabilities over R), so G = exp(-mu pi_R) for Poisson photons,
-// (1 - pi_R)^m for m photons, sum_m P(m) (1 - pi_R)^m for a photon-number distribution, and for the
-// two thermal modes G = prod_modes 1 / (1 + lambda u_mode) with u = a_R + b_R - a_R b_R, where a_R
-// (b_R) is the probability that the mode's photon at Alice (Bob) lands in R: the generating
-// function of a thermal mode is E[z^n] = 1 / (1 + lambda (1 - z)) and each pair contributes the
-// factor (1 - a_R)(1 - b_R). The probability that exactly the set C clicks is then, by
+// (1 - pi_R)^m for m photons, and sum_m P(m) (1 - pi_R)^m for a photon-number distribution.
+// Thermal pairs: the source state is the two-mode squeezed vacuum of each polarisation,
+// (1 - t^2) sum_{n1, n2} t^(n1 + n2) |n1, n2>_A |n1, n2>_B in the (H, V) basis, t^2 = lambda / (1 + lambda)
+// (real, so the same in the frame of any analyser angle: R (x) R |Phi+> = |Phi+>). A photon lands in
+// R with the one-photon POVM element A (Alice's detectors of R, a real symmetric 2 x 2 matrix in
+// (H, V): the sum over R of arrival * w_s * the detector's projector, see land_povm) or B (Bob's,
+// with misalignment). "No photon of an n-photon symmetric state lands in R" is the operator
+// (I - A)^(x)n restricted to the symmetric subspace, i.e. Gamma(I - A), the second quantisation of
+// I - A (for Fock states of one frame with A diagonal: (1 - a_1)^n1 (1 - a_2)^n2). So
+//     G(R) = (1 - t^2)^2 sum_{n, n'} t^(|n| + |n'|) Gamma(I - A)_{n n'} Gamma(I - B)_{n n'}
+//          = (1 - t^2)^2 Tr Gamma(t^2 (I - A)(I - B)) = (1 - t^2)^2 / det(I - t^2 (I - A)(I - B)),
+// using Gamma(X) Gamma(Y) = Gamma(XY), Gamma(X)^T = Gamma(X^T) and Tr Gamma(M) = 1 / det(I - M)
+// (the sum over n of Tr Sym^n(M); here ||M|| <= t^2 < 1). Written so that tiny click probabilities
+// keep their precision: G = 1 / (1 + Delta) with
+//     Delta = lambda (tr A + tr B - tr AB) + lambda^2 (det A + det B - tr AB + (tr A - det A)(tr B - det B)).
+// For A and B diagonal (everything measured in Alice's frame: the key settings of BBM92) this is
+// prod_modes 1 / (1 + lambda u_mode), u = a + b - a b, the generating function of independent
+// photons; the off-diagonal elements (a photon along a landing at an analyser at b with cos(b - a)
+// sin(b - a) of interference with one along a + 90) are the bosonic part. Loss and a polarisation-
+// independent beam splitter act on each photon on its own, which is why the POVM of one photon
+// describes them (a lost photon lands nowhere) and why passive basis choice on either side is exact.
+// The probability that exactly the set C clicks is then, by
 // inclusion-exclusion over the clicked detectors (Q = all detectors outside C),
 //     P(C) = sum_{T subset of C} (-1)^|T| f(Q + T) = sum_{T subset of C} (-1)^(|T|+1) h(Q + T),
 // with h = 1 - f computed as -expm1(log f) so that tiny probabilities keep their precision.
@@ -46,6 +65,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "link/pulse_outcomes.h"
@@ -104,6 +124,49 @@ void land(const Side& side, unsigned setting, double theta_deg, double arrival, 
     }
 }
 
+// A real symmetric 2 x 2 matrix in the basis (H, V) = (0, 90 degrees): the one-photon POVM element
+// of a detector (or the sum of several), the probability that a photon of polarisation state psi
+// lands there being <psi| E |psi>.
+struct Povm {
+    double xx = 0, yy = 0, xy = 0;
+};
+
+// cos 2 phi and sin 2 phi, exact at the multiples of 45 degrees (0, +-1), so that the BB84 angles
+// give exact 0 and 1/2 below.
+std::pair<double, double> double_angle(double phi_deg) {
+    const double eighths = phi_deg / 45;
+    if (eighths == std::round(eighths)) {
+        constexpr double COS[4] = {1, 0, -1, 0}, SIN[4] = {0, 1, 0, -1};
+        const auto i = static_cast<std::size_t>(((static_cast<long long>(eighths) % 4) + 4) % 4);
+        return {COS[i], SIN[i]};
+    }
+    return {std::cos(2 * phi_deg * PI / 180), std::sin(2 * phi_deg * PI / 180)};
+}
+
+// Adds the POVM elements of the receiver's detectors for one photon reaching its analysers with
+// probability `arrival` (active: the analyser of `setting`; passive: every setting s with w_s). The
+// bit-0 detector of an analyser at angle phi is arrival w ((1 - e_d) P(phi) + e_d P(phi + 90)), with
+// P(phi) = |phi><phi| = [[c^2, cs], [cs, s^2]] (c = cos phi, s = sin phi), the bit-1 detector the
+// same with phi + 90: the photon passes with cos^2(phi - theta), then misalignment swaps the detector
+// with probability e_d (for a photon of polarisation theta, <theta| E |theta> is exactly land() above).
+void land_povm(const Side& side, unsigned setting, double arrival, double misalignment,
+               std::array<Povm, MAX_DETECTORS>& e) {
+    const auto one = [&](unsigned s, double w, unsigned first) {
+        const auto [c2, s2] = double_angle(side.angle_deg[s]);
+        const double pass_xx = 0.5 * (1 + c2), pass_yy = 0.5 * (1 - c2), cross = 0.5 * s2 * (1 - 2 * misalignment);
+        const double xx = pass_xx * (1 - misalignment) + pass_yy * misalignment;
+        const double yy = pass_yy * (1 - misalignment) + pass_xx * misalignment;
+        const double scale = arrival * w;
+        e[first] = {e[first].xx + scale * xx, e[first].yy + scale * yy, e[first].xy + scale * cross};
+        e[first + 1] = {e[first + 1].xx + scale * yy, e[first + 1].yy + scale * xx, e[first + 1].xy - scale * cross};
+    };
+    if (side.passive) {
+        for (unsigned s = 0; s < side.settings; ++s) one(s, side.weight[s], side.offset + 2 * s);
+    } else {
+        one(setting, 1, side.offset);
+    }
+}
+
 enum class Photons { fixed, poisson, distribution, thermal_pairs };
 
 // One branch of what reaches the receivers, with its probability.
@@ -115,7 +178,7 @@ struct Branch {
     double mean = 0;                           // poisson: the mean number; thermal: lambda per mode
     const std::vector<double>* pmf = nullptr;  // distribution: P(m photons), m = 0, 1, ...
     Landing photon{};                          // fixed, poisson, distribution: where one photon lands
-    std::array<Landing, 2> alice{}, bob{};     // thermal: where each mode's photon lands on either side
+    std::array<Povm, MAX_DETECTORS> povm{};    // thermal: each detector's one-photon POVM element
 };
 
 // P(exactly the detectors of C click) for every joint pattern C (see the top of the file).
@@ -123,15 +186,16 @@ std::vector<double> click_patterns(const Branch& branch, const Side& alice, cons
     const unsigned n = alice.detectors + bob.detectors;
     const unsigned full = (1u << n) - 1u;
     std::vector<double> h(full + 1, 0.0);
-    std::vector<std::array<double, 4>> sums(full + 1, std::array<double, 4>{});
+    // Thermal pairs: s[0..2] Alice's POVM element of R (xx, yy, xy), s[3..5] Bob's.
+    std::vector<std::array<double, 6>> sums(full + 1, std::array<double, 6>{});
     for (unsigned r = 1; r <= full; ++r) {
         const unsigned j = static_cast<unsigned>(std::countr_zero(r));
-        std::array<double, 4> s = sums[r & (r - 1)];
+        std::array<double, 6> s = sums[r & (r - 1)];
         if (branch.kind == Photons::thermal_pairs) {
-            s[0] += branch.alice[0][j];
-            s[1] += branch.bob[0][j];
-            s[2] += branch.alice[1][j];
-            s[3] += branch.bob[1][j];
+            const unsigned side = (alice.mask() >> j) & 1u ? 0 : 3;
+            s[side] += branch.povm[j].xx;
+            s[side + 1] += branch.povm[j].yy;
+            s[side + 2] += branch.povm[j].xy;
         } else {
             s[0] += branch.photon[j];
         }
@@ -155,12 +219,17 @@ std::vector<double> click_patterns(const Branch& branch, const Side& alice, cons
                 log_silent += std::log1p(-std::min(hit, 1.0));
                 break;
             }
-            case Photons::thermal_pairs:
-                for (int mode = 0; mode < 2; ++mode) {
-                    const double a = s[2 * mode], b = s[2 * mode + 1];
-                    log_silent -= std::log1p(branch.mean * (a + b - a * b));
-                }
+            case Photons::thermal_pairs: {
+                // (1 - t^2)^2 / det(I - t^2 (I - A)(I - B)) = 1 / (1 + Delta) (top of the file).
+                const double lambda = branch.mean;
+                const double tr_a = s[0] + s[1], det_a = s[0] * s[1] - s[2] * s[2];
+                const double tr_b = s[3] + s[4], det_b = s[3] * s[4] - s[5] * s[5];
+                const double tr_ab = s[0] * s[3] + s[1] * s[4] + 2 * s[2] * s[5];
+                const double delta = lambda * (tr_a + tr_b - tr_ab) +
+                                     lambda * lambda * (det_a + det_b - tr_ab + (tr_a - det_a) * (tr_b - det_b));
+                log_silent -= std::log1p(std::max(delta, 0.0));
                 break;
+            }
         }
         h[r] = -std::expm1(log_silent);
     }
@@ -245,7 +314,7 @@ void apply_gate(const Side& side, Gate gate, std::vector<double>& p) {
 // Eve learns) and their joint click patterns, weighted by the configuration's probability.
 struct Entry {
     unsigned intensity = 0;
-    unsigned alice_setting = 0;  // prepare and measure: prepared; entangled: chosen / frame
+    unsigned alice_setting = 0;  // prepare and measure: prepared; entangled: chosen (active)
     unsigned alice_bit = 0;      // prepare and measure only
     unsigned bob_setting = 0;    // active receiver only
     bool eve_knows = false;
@@ -522,23 +591,19 @@ PulseModel pulse_model(const Link& link) {
         const double lambda = link.source.mean_pair_number / 2;
         const double eta_alice = std::pow(10.0, -loss.alice_db / 10) * link.detectors.efficiency;
         const double eta_bob = std::pow(10.0, -loss.bob_db / 10) * link.detectors.efficiency;
-        for (unsigned a = 0; a < alice.settings; ++a) {
+        for (unsigned a = 0; a < alice.chosen_settings(); ++a) {
             for (unsigned b = 0; b < bob.chosen_settings(); ++b) {
                 Branch branch;
                 branch.kind = Photons::thermal_pairs;
                 branch.weight = 1;
                 branch.mean = lambda;
-                // In the frame of Alice's analyser, mode 0 is along it (her bit 0), mode 1 orthogonal.
-                const unsigned first = alice.offset + (alice.passive ? 2 * a : 0);
-                branch.alice[0][first] = eta_alice;
-                branch.alice[1][first + 1] = eta_alice;
-                land(bob, b, alice.angle_deg[a], eta_bob, link.channel.misalignment, branch.bob[0]);
-                land(bob, b, alice.angle_deg[a] + 90, eta_bob, link.channel.misalignment, branch.bob[1]);
+                land_povm(alice, a, eta_alice, 0, branch.povm);  // misalignment acts on Bob's photons only
+                land_povm(bob, b, eta_bob, link.channel.misalignment, branch.povm);
                 Entry entry;
                 entry.alice_setting = a;
                 entry.bob_setting = b;
-                add_entry(entries, std::move(entry), branch, alice.weight[a] * (bob.passive ? 1.0 : bob.weight[b]),
-                          alice, bob);
+                add_entry(entries, std::move(entry), branch,
+                          (alice.passive ? 1.0 : alice.weight[a]) * (bob.passive ? 1.0 : bob.weight[b]), alice, bob);
             }
         }
     }

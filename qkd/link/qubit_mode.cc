@@ -16,8 +16,7 @@
 //   rule of common.md. tests/qkd/qubit_mode.test.cc checks it in Z, X and at 22.5 degrees.
 // - Detectors: two per receiver (active basis choice: the analyser is set per pulse) or two per
 //   setting (passive: each photon is routed to a setting's pair with that setting's probability).
-//   (With pairs, too, each photon is routed on its own; detection_model.h sends all of a pulse's
-//   photons at Alice the same way, which differs only when two or more photons reach her.)
+//   (With pairs, too, each photon is routed on its own, as in detection_model.h.)
 //   Each detector also clicks with the dark-count probability. Squashing: both detectors of the
 //   measured setting click -> a uniformly random bit, flagged as a double click; passive, clicks in
 //   several settings -> one of them at random, in proportion to the settings' probabilities.
@@ -42,15 +41,14 @@
 // a + 90 degrees: the photon numbers of common.md. The total n is distributed as
 // sum_{n1 + n2 = n} P(n1, n2) = (n + 1) lambda^n / (1 + lambda)^(n + 2).
 //
-// Where this goes beyond common.md's photon picture (and detection_model.h / photon mode, which
-// follow it): given m, Bob holds the Fock state |n - m, m> of one spatial mode, i.e. the symmetric
-// state D(n, m) of his n photons, not n distinguishable photons of which m are V. Measured in
-// Alice's basis (the key settings) the two agree exactly; in another basis several photons at Bob
-// interfere: |1 H, 1 V> at 45 degrees leaves both photons in the same port (polarisation
-// Hong-Ou-Mandel bunching) and never double-clicks, where independent photons would half the time.
-// So double clicks and correlations away from Alice's basis differ from photon mode at the order of
-// two photons reaching one receiver (O(lambda^2) of the coincidences); tests/qkd/qubit_mode.test.cc
-// checks them against the exact bosonic statistics instead (bosonic_oracle).
+// Where this goes beyond common.md's picture of independent photons: given m, Bob holds the Fock
+// state |n - m, m> of one spatial mode, i.e. the symmetric state D(n, m) of his n photons, not n
+// distinguishable photons of which m are V. Measured in Alice's basis (the key settings) the two
+// agree exactly; in another basis several photons at Bob interfere: |1 H, 1 V> at 45 degrees leaves
+// both photons in the same port (polarisation Hong-Ou-Mandel bunching) and never double-clicks,
+// where independent photons would half the time. detection_model.h (and so the photon mode) is
+// exact for these bosonic statistics too; tests/qkd/qubit_mode.test.cc checks all three against
+// each other and against independent photons, which it rules out.
 //
 // Up to MAX_DICKE_PAIRS (7) pairs the emulator builds |Psi_n> on 2n qubits as a qsim StateVector
 // (qubits 0..n-1 Alice's photons, n..2n-1 Bob's), rotates and measures each surviving photon.

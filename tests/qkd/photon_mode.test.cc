@@ -293,6 +293,48 @@ TEST(photon_mode, entangled_passive_basis_choice) {
     expect_matches_model(link, run(link, 10'000'000, 63));
 }
 
+TEST(photon_mode, multi_pair_photons_bunch_in_mismatched_bases) {
+    // lambda = 1 (two pairs a pulse on average, most coincidences multi-pair), Bob at the source and lossless,
+    // Alice behind 3 dB, no dark counts or misalignment. Bob's photons are bosons: |n1, n2> in
+    // Alice's frame meets his analyser turned by 45 degrees and sends all N photons to one detector
+    // with probability 2 C(N, n1) / 2^N (|1 H, 1 V> never double-clicks), so the flagged coincidences
+    // per pulse of mismatched settings are (detection_model.test.cc derives it)
+    //   (lambda eta_A / (1 + lambda eta_A))^2 + G(q, 1) + G(1, q) - 2 G(q, q),
+    //   G(x, y) = (1 - t^2)^2 (1 / ((1 - t^2 x)(1 - t^2 y)) - 2 / (1 - t^2 (x + y) / 2) + 1),
+    // q = 1 - eta_A, t^2 = lambda / (1 + lambda): 0.2893, where independent photons would give 0.3382
+    // (2 / ((1 - t^2 x / 2)(1 - t^2 y / 2)) for the middle term). Matched settings: Bob double-clicks
+    // iff n1, n2 >= 1, t^4 - ((1 - t^2) t^2 q / (1 - t^2 q))^2.
+    Link link = entangled_link(Protocol::bbm92, 2.0);
+    link.channel.length_km = 15;
+    link.source.position_km = 15;
+    link.channel.extra_loss_db = 0;
+    link.channel.misalignment = 0;
+    link.detectors.efficiency = 1;
+    link.detectors.dark_count_probability = 0;
+    link.z_basis_probability = 0.5;
+    const double lambda = 1, t2 = lambda / (1 + lambda), eta_a = std::pow(10.0, -0.3), q = 1 - eta_a;
+    const auto g = [&](double x, double y, bool independent) {
+        const double spread = independent ? 2 / ((1 - t2 * x / 2) * (1 - t2 * y / 2)) : 2 / (1 - t2 * (x + y) / 2);
+        return (1 - t2) * (1 - t2) * (1 / ((1 - t2 * x) * (1 - t2 * y)) - spread + 1);
+    };
+    const auto mismatched = [&](bool independent) {
+        return std::pow(lambda * eta_a / (1 + lambda * eta_a), 2) + g(q, 1, independent) + g(1, q, independent) -
+               2 * g(q, q, independent);
+    };
+    const double matched = t2 * t2 - std::pow((1 - t2) * t2 * q / (1 - t2 * q), 2);
+    const RawRecords r = run(link, 400'000, 64);
+    std::uint64_t flagged[2] = {};
+    for (DetectionTag t : r.tags) flagged[t.alice_setting() == t.bob_setting() ? 0 : 1] += t.double_click();
+    // Each count is binomial over the pulses of its kind (1/2 of them, independently): over all
+    // pulses it has rate p / 2, the form compared here.
+    expect_rate(flagged[0], r.pulses, matched / 2, "matched double clicks");
+    expect_rate(flagged[1], r.pulses, mismatched(false) / 2, "mismatched double clicks");
+    const double n = static_cast<double>(r.pulses), p = mismatched(false) / 2;
+    EXPECT_GT(mismatched(true) / 2 - static_cast<double>(flagged[1]) / n, 20 * std::sqrt(p * (1 - p) / n))
+        << "independent photons would double-click more";
+    expect_matches_model(link, r);
+}
+
 TEST(photon_mode, e91_chsh) {
     // No noise and a tiny mean pair number: S = 2 sqrt 2 within 4 sigma.
     Link clean = entangled_link(Protocol::e91, 0.002);

@@ -450,8 +450,10 @@ double setting_pair_weight(const Link& link, const PairGeometry& g, unsigned a, 
 
 // common.md's photon picture: in the frame of Alice's analyser a, two thermal modes (mean lambda),
 // mode 1 along a and mode 2 along a + 90, every photon routed independently. Exact for everything
-// measured in Alice's frame (any clicks, coincidences, key-setting QBER and double clicks); for
-// several photons at Bob in another basis it treats them as distinguishable (see bosonic_oracle).
+// measured in Alice's frame (any clicks, coincidences, key-setting QBER and double clicks). Several
+// photons at Bob in another basis it treats as distinguishable, which they are not (they are one
+// Fock state and interfere, see multi_pair_photons_bunch_in_a_rotated_basis): those quantities are
+// compared with detection_model.h (exact for bosons) and with the photon mode instead.
 ExpectedPairs entangled_oracle(const Link& link) {
     const PairGeometry g = pair_geometry(link);
     const double e_d = link.channel.misalignment;
@@ -475,92 +477,6 @@ ExpectedPairs entangled_oracle(const Link& link) {
             };
             add_pair_patterns(link, a, b, setting_pair_weight(link, g, a, b),
                               click_patterns(4, link.detectors.dark_count_probability, no_photon), out);
-        }
-    }
-    return out;
-}
-
-double binomial_pmf(unsigned n, unsigned k, double p) {
-    return std::exp(std::lgamma(n + 1.0) - std::lgamma(k + 1.0) - std::lgamma(n - k + 1.0)) * std::pow(p, k) *
-           std::pow(1 - p, n - k);
-}
-
-// The Fock state |k, l> of one spatial mode (k photons along angle a, l along a + 90), measured by
-// an analyser at a + delta: the probability of j photons along the analyser, j = 0..k+l. With
-// c_theta^dagger = cos(theta - b) d_0^dagger + sin(theta - b) d_1^dagger, the state is
-// (cos delta x - sin delta y)^k (sin delta x + cos delta y)^l / sqrt(k! l!) in x = d_0^dagger,
-// y = d_1^dagger, and P(j) = |coefficient of x^j y^(N-j)|^2 j! (N - j)! / (k! l!).
-std::vector<double> fock_at_angle(unsigned k, unsigned l, double delta) {
-    const double c = std::cos(delta), s = std::sin(delta);
-    std::vector<double> poly = {1};  // poly[j]: the coefficient of x^j
-    const auto multiply = [&](double x, double y) {
-        std::vector<double> next(poly.size() + 1, 0.0);
-        for (std::size_t j = 0; j < poly.size(); ++j) {
-            next[j + 1] += x * poly[j];
-            next[j] += y * poly[j];
-        }
-        poly.swap(next);
-    };
-    for (unsigned i = 0; i < k; ++i) multiply(c, -s);
-    for (unsigned i = 0; i < l; ++i) multiply(s, c);
-    const unsigned n = k + l;
-    std::vector<double> p(n + 1);
-    for (unsigned j = 0; j <= n; ++j) {
-        p[j] = poly[j] * poly[j] *
-               std::exp(std::lgamma(j + 1.0) + std::lgamma(n - j + 1.0) - std::lgamma(k + 1.0) - std::lgamma(l + 1.0));
-    }
-    return p;
-}
-
-// The exact bosonic statistics of the n-pair state sum_m |n - m, m>_A |n - m, m>_B / sqrt(n + 1)
-// (no misalignment): in Alice's frame m is uniform; loss thins each side's two modes binomially
-// (loss commutes with the polarisation rotation), Alice's k_A, l_A photons go straight to her two
-// detectors, and Bob's Fock state |k, l> reaches his analyser at a + delta as fock_at_angle says.
-// P(n) = (n + 1) lambda^n / (1 + lambda)^(n + 2), summed until the tail is below 1e-13.
-ExpectedPairs bosonic_oracle(const Link& link) {
-    const PairGeometry g = pair_geometry(link);
-    const double dark = link.detectors.dark_count_probability;
-    ExpectedPairs out;
-    for (unsigned a = 0; a < g.settings; ++a) {
-        for (unsigned b = 0; b < g.settings; ++b) {
-            const double delta = g.angle(false, b) - g.angle(true, a);
-            std::vector<double> patterns(16, 0.0);
-            std::vector<std::vector<std::vector<double>>> fock;  // fock[k][l]: fock_at_angle, memoised
-            const auto at_angle = [&](unsigned k, unsigned l) -> const std::vector<double>& {
-                if (fock.size() <= k) fock.resize(k + 1);
-                if (fock[k].size() <= l) fock[k].resize(l + 1);
-                if (fock[k][l].empty()) fock[k][l] = fock_at_angle(k, l, delta);
-                return fock[k][l];
-            };
-            double tail = 1;
-            for (unsigned n = 0; tail > 1e-13; ++n) {
-                const double pn = (n + 1) * std::pow(g.lambda, n) / std::pow(1 + g.lambda, n + 2);
-                tail -= pn;
-                for (unsigned m = 0; m <= n; ++m) {
-                    // Alice: each detector silent if no photon reaches it and no dark count
-                    const double a0 = std::pow(1 - g.eta_a, n - m) * (1 - dark);
-                    const double a1 = std::pow(1 - g.eta_a, m) * (1 - dark);
-                    const double alice[4] = {a0 * a1, (1 - a0) * a1, a0 * (1 - a1), (1 - a0) * (1 - a1)};
-                    double bob[4] = {};
-                    for (unsigned k = 0; k <= n - m; ++k) {
-                        for (unsigned l = 0; l <= m; ++l) {
-                            const double pkl = binomial_pmf(n - m, k, g.eta_b) * binomial_pmf(m, l, g.eta_b);
-                            const std::vector<double>& pj = at_angle(k, l);
-                            for (unsigned j = 0; j <= k + l; ++j) {
-                                const double b0 = j == 0 ? 1 - dark : 0, b1 = j == k + l ? 1 - dark : 0;
-                                bob[0] += pkl * pj[j] * b0 * b1;
-                                bob[1] += pkl * pj[j] * (1 - b0) * b1;
-                                bob[2] += pkl * pj[j] * b0 * (1 - b1);
-                                bob[3] += pkl * pj[j] * (1 - b0) * (1 - b1);
-                            }
-                        }
-                    }
-                    for (unsigned x = 0; x < 4; ++x) {
-                        for (unsigned y = 0; y < 4; ++y) patterns[x | y << 2] += pn / (n + 1) * alice[x] * bob[y];
-                    }
-                }
-            }
-            add_pair_patterns(link, a, b, setting_pair_weight(link, g, a, b), patterns, out);
         }
     }
     return out;
@@ -625,10 +541,9 @@ void expect_dead_pulses(const RawRecords& records, double d, double windows_per_
 }
 
 // The records against the exact expectation of detection_model.h (the photon-mode helper's closed
-// forms, dead time and afterpulses included), within 4 sigma. With an entangled source its model
-// is common.md's photon picture, which treats several photons reaching Bob in a basis other than
-// Alice's as distinguishable (see bosonic_oracle): double clicks and the E91 correlations are then
-// compared only at the key settings (in Alice's frame, where both pictures agree exactly).
+// forms, dead time and afterpulses included, several photons at a receiver as bosons), within 4
+// sigma: gain, double clicks, QBER, clicks, dead pulses and, for E91, the correlation of every
+// setting pair.
 void expect_matches_expected_statistics(const Link& link, const RawRecords& records) {
     const ExpectedStatistics e = expected_statistics(link);
     const bool entangled = link.source.kind == SourceKind::entangled_pairs;
@@ -637,7 +552,7 @@ void expect_matches_expected_statistics(const Link& link, const RawRecords& reco
         SCOPED_TRACE("intensity " + std::to_string(k));
         const Measured m = measure(records, k);
         expect_rate("gain", m.detections, m.pulses, e.intensities[k].gain);
-        if (!entangled) expect_rate("double clicks", m.double_clicks, m.pulses, e.intensities[k].double_click);
+        expect_rate("double clicks", m.double_clicks, m.pulses, e.intensities[k].double_click);
         if (m.matched > 100) expect_rate("qber", m.errors, m.matched, e.intensities[k].qber);
     }
     const double d = std::ceil(link.detectors.dead_time_ns * link.clock_hz / 1e9 - 1e-9);
@@ -646,9 +561,12 @@ void expect_matches_expected_statistics(const Link& link, const RawRecords& reco
     if (entangled) expect_rate("alice clicks", records.alice_clicks, records.pulses, e.alice_click_probability);
     if (link.protocol == Protocol::e91) {
         const MeasuredPairs m = measure_pairs(records);
-        for (const auto& [a, b] : {std::pair{1u, 0u}, std::pair{2u, 1u}}) {
-            const double n = static_cast<double>(m.total[a][b]), c = e.correlation[a][b];
-            EXPECT_NEAR(m.correlation(a, b), c, SIGMAS * std::sqrt(std::max(1 - c * c, 1 / n) / n)) << a << ", " << b;
+        for (unsigned a = 0; a < 3; ++a) {
+            for (unsigned b = 0; b < 3; ++b) {
+                const double n = static_cast<double>(m.total[a][b]), c = e.correlation[a][b];
+                EXPECT_NEAR(m.correlation(a, b), c, SIGMAS * std::sqrt(std::max(1 - c * c, 1 / n) / n))
+                    << a << ", " << b;
+            }
         }
     }
 }
@@ -696,13 +614,19 @@ std::vector<Case> validation_cases() {
     cases.push_back({"bbm92 with dead time", pairs, 40000});
     Link e91 = entangled_link(Protocol::e91, 0.2);
     cases.push_back({"e91", e91, 60000});
-    // Passive basis choice with pairs: common.md routes each photon independently (as here);
-    // detection_model.h sends all of a pulse's photons at Alice the same way. The two differ only
-    // when two or more photons reach Alice, O(lambda^2 eta_A^2) of the pulses: negligible here.
-    Link passive_pairs = entangled_link(Protocol::bbm92, 0.05);
+    // Passive basis choice with pairs, bright enough that several photons often meet a receiver's
+    // beam splitter and analysers on either side (each photon routed on its own, the photons of a
+    // side one bosonic state).
+    Link passive_pairs = entangled_link(Protocol::bbm92, 1.0);
     passive_pairs.detectors.basis_choice = BasisChoice::passive;
     passive_pairs.detectors.dark_count_probability = 0.01;
-    cases.push_back({"passive bbm92", passive_pairs, 100000});
+    passive_pairs.z_basis_probability = 0.6;
+    cases.push_back({"passive bbm92", passive_pairs, 60000});
+    Link passive_e91 = entangled_link(Protocol::e91, 1.0);
+    passive_e91.detectors.basis_choice = BasisChoice::passive;
+    passive_e91.channel.length_km = 4;
+    passive_e91.source.position_km = 2;
+    cases.push_back({"passive e91", passive_e91, 60000});
     return cases;
 }
 
@@ -718,8 +642,23 @@ void expect_same_rate(const char* what, std::uint64_t c1, std::uint64_t n1, std:
         << what << ": " << c1 << " of " << n1 << " against " << c2 << " of " << n2;
 }
 
+// Per setting pair (a, b): coincidences per pulse, and among them equal bits and double clicks,
+// two-sample.
+void expect_same_pairs(const RawRecords& qubits, const RawRecords& photons) {
+    const MeasuredPairs q = measure_pairs(qubits), p = measure_pairs(photons);
+    for (unsigned a = 0; a < 3; ++a) {
+        for (unsigned b = 0; b < 3; ++b) {
+            if (q.total[a][b] + p.total[a][b] == 0) continue;
+            SCOPED_TRACE("settings " + std::to_string(a) + ", " + std::to_string(b));
+            expect_same_rate("coincidences", q.total[a][b], qubits.pulses, p.total[a][b], photons.pulses);
+            expect_same_rate("equal bits", q.same[a][b], q.total[a][b], p.same[a][b], p.total[a][b]);
+            expect_same_rate("double clicks", q.doubles[a][b], q.total[a][b], p.doubles[a][b], p.total[a][b]);
+        }
+    }
+}
+
 // The qubit mode's records against the photon mode's (emulate_photons), two-sample. With an
-// entangled source, double clicks and correlations only at the key settings (expect_matches_expected_statistics).
+// entangled source also the coincidences, equal bits and double clicks of every setting pair.
 void expect_same_statistics(const Link& link, const RawRecords& qubits, const RawRecords& photons) {
     const bool entangled = link.source.kind == SourceKind::entangled_pairs;
     ASSERT_EQ(qubits.pulses_per_intensity.size(), photons.pulses_per_intensity.size());
@@ -730,24 +669,12 @@ void expect_same_statistics(const Link& link, const RawRecords& qubits, const Ra
         expect_same_rate("gain", q.detections, q.pulses, p.detections, p.pulses);
         expect_same_rate("qber", q.errors, q.matched, p.errors, p.matched);
         expect_same_rate("eve knows", q.eve_knows, q.pulses, p.eve_knows, p.pulses);
-        if (!entangled) {
-            expect_same_rate("double clicks", q.double_clicks, q.pulses, p.double_clicks, p.pulses);
-            expect_same_rate("bob's setting z", q.bob_z, q.pulses, p.bob_z, p.pulses);
-        }
+        expect_same_rate("double clicks", q.double_clicks, q.pulses, p.double_clicks, p.pulses);
+        if (!entangled) expect_same_rate("bob's setting z", q.bob_z, q.pulses, p.bob_z, p.pulses);
     }
     expect_same_rate("bob clicks", qubits.bob_clicks, qubits.pulses, photons.bob_clicks, photons.pulses);
     expect_same_rate("alice clicks", qubits.alice_clicks, qubits.pulses, photons.alice_clicks, photons.pulses);
-    if (entangled) {
-        const auto key_doubles = [&](const RawRecords& records) {
-            std::uint64_t n = 0;
-            for (const DetectionTag tag : records.tags) {
-                n += tag.double_click() && key_settings(link.protocol, tag.alice_setting(), tag.bob_setting());
-            }
-            return n;
-        };
-        expect_same_rate("key-setting double clicks", key_doubles(qubits), qubits.pulses, key_doubles(photons),
-                         photons.pulses);
-    }
+    if (entangled) expect_same_pairs(qubits, photons);
     // dead pulses: d per window (expect_dead_pulses), sigma^2 = d^2 c (1/N1 + 1/N2)
     const double d = std::ceil(link.detectors.dead_time_ns * link.clock_hz / 1e9 - 1e-9);
     const double n1 = static_cast<double>(qubits.pulses), n2 = static_cast<double>(photons.pulses);
@@ -986,7 +913,9 @@ TEST(qubit_mode, multi_pair_photons_bunch_in_a_rotated_basis) {
     // coincidences with two pairs have one photon at Alice and both at Bob. Given m = 1 of them V
     // in Alice's frame, Bob holds the Fock state |1 H, 1 V>; at 45 degrees both photons leave by
     // the same port (polarisation Hong-Ou-Mandel bunching), never a double click, where
-    // distinguishable photons would double-click half the time.
+    // distinguishable photons would double-click half the time. detection_model.h and the photon
+    // mode treat Bob's photons as bosons too: all three must agree, and the picture of independent
+    // photons (entangled_oracle) must be ruled out in mismatched bases.
     Link link = entangled_link(Protocol::bbm92, 1.0);
     link.channel.length_km = 50;
     link.source.position_km = 50;
@@ -996,24 +925,27 @@ TEST(qubit_mode, multi_pair_photons_bunch_in_a_rotated_basis) {
     link.detectors.dark_count_probability = 1e-4;
     core::Rng rng(18);
     const RawRecords records = emulate_qubits(link, 30000, rng);
+    const RawRecords photon_mode = emulate_photons(link, 600000, rng);
     const MeasuredPairs m = measure_pairs(records);
-    const ExpectedPairs bosonic = bosonic_oracle(link);
-    const ExpectedPairs photons = entangled_oracle(link);
+    const ExpectedStatistics e = expected_statistics(link);
+    const ExpectedPairs independent = entangled_oracle(link);
     for (unsigned a = 0; a < 2; ++a) {
         for (unsigned b = 0; b < 2; ++b) {
             SCOPED_TRACE(std::to_string(a) + ", " + std::to_string(b));
-            const double p = bosonic.double_share[a][b], n = static_cast<double>(m.total[a][b]);
-            expect_rate("double clicks among coincidences", m.doubles[a][b], m.total[a][b], p);
-            const double sigma = std::sqrt(p * (1 - p) / n);
-            if (a == b) {  // in Alice's frame the two pictures agree
-                EXPECT_NEAR(photons.double_share[a][b], p, 1e-12);
-            } else {  // and otherwise they differ, by far more than this test resolves
-                EXPECT_GT(photons.double_share[a][b] - p, 6 * sigma);
+            const double n = static_cast<double>(m.total[a][b]);
+            const double share = static_cast<double>(m.doubles[a][b]) / n;
+            const double p = independent.double_share[a][b], sigma = std::sqrt(p * (1 - p) / n);
+            if (a == b) {  // in Alice's frame independent photons are exact
+                expect_rate("double clicks among coincidences", m.doubles[a][b], m.total[a][b], p);
+            } else {  // and otherwise they double-click far more than the bosons do
+                EXPECT_GT(p - share, 6 * sigma);
             }
-            const double c = bosonic.correlation[a][b];
+            const double c = e.correlation[a][b];
             EXPECT_NEAR(m.correlation(a, b), c, SIGMAS * std::sqrt((1 - c * c) / n));
         }
     }
+    expect_matches_expected_statistics(link, records);  // double clicks of all settings included
+    expect_same_pairs(records, photon_mode);            // per setting pair
     expect_matches_entangled_oracle(link, records);
 }
 
@@ -1023,23 +955,19 @@ TEST(qubit_mode, e91_multi_pair_correlations_match_the_bosonic_state) {
     link.detectors.dark_count_probability = 1e-3;
     core::Rng rng(19);
     const RawRecords records = emulate_qubits(link, 30000, rng);
+    const RawRecords photon_mode = emulate_photons(link, 600000, rng);
     const MeasuredPairs m = measure_pairs(records);
-    const ExpectedPairs bosonic = bosonic_oracle(link);
-    for (unsigned a = 0; a < 3; ++a) {
-        for (unsigned b = 0; b < 3; ++b) {
-            const double c = bosonic.correlation[a][b], n = static_cast<double>(m.total[a][b]);
-            EXPECT_NEAR(m.correlation(a, b), c, SIGMAS * std::sqrt((1 - c * c) / n)) << a << ", " << b;
-            expect_rate("double clicks among coincidences", m.doubles[a][b], m.total[a][b], bosonic.double_share[a][b]);
-        }
-    }
+    const ExpectedStatistics e = expected_statistics(link);
+    // E(a, b) of every setting pair and the double clicks against detection_model.h, per setting
+    // pair against the photon mode
+    expect_matches_expected_statistics(link, records);
+    expect_same_pairs(records, photon_mode);
     const auto [s, sigma] = chsh(m);
-    const double s_bosonic =
-        bosonic.correlation[0][0] - bosonic.correlation[0][2] + bosonic.correlation[2][0] + bosonic.correlation[2][2];
-    EXPECT_NEAR(s, s_bosonic, SIGMAS * sigma);
-    // the oracles agree where they must: coincidences and the key settings
-    const ExpectedPairs photons = entangled_oracle(link);
-    EXPECT_NEAR(bosonic.coincidences, photons.coincidences, 1e-10);
-    EXPECT_NEAR(bosonic.errors, photons.errors, 1e-10);
+    EXPECT_NEAR(s, e.chsh, SIGMAS * sigma);
+    // independent photons agree where they must: coincidences and the key settings
+    const ExpectedPairs independent = entangled_oracle(link);
+    EXPECT_NEAR(e.intensities[0].gain, independent.coincidences, 1e-12);
+    EXPECT_NEAR(e.intensities[0].qber, independent.errors / independent.matched, 1e-12);
     expect_matches_entangled_oracle(link, records);
 }
 

@@ -4,11 +4,8 @@
 // measure and prepare states as real attacks would, and the detectors measure each photon in their
 // basis. An n-pair SPDC emission is the symmetric state sum_m |D(n,m)>|D(n,m)> / sqrt(n + 1) of 2n
 // qubits (Dicke states), exactly the photon statistics of two thermal modes. Slow (every pulse is
-// simulated); the same records as photon mode, in distribution, except where photons are bosons:
-// several photons of a pair emission reaching one receiver in a basis other than the other side's
-// bunch (|1 H, 1 V> at 45 degrees never double-clicks), which photon mode's independent photons do
-// not, so with pairs the double clicks and correlations away from the key settings differ at the
-// order of two photons per receiver (qubit_mode.cc).
+// simulated); the same records as photon mode, in distribution, bosonic bunching of multi-pair
+// photons included (|1 H, 1 V> at 45 degrees never double-clicks; detection_model.h is exact for it).
 
 #include <cstdint>
 
