@@ -91,7 +91,8 @@ using qsim::StateVector;
 
 constexpr double DEGREE = std::numbers::pi / 180;
 // The largest pair number simulated as a 2n-qubit state vector: 14 qubits, 256 KiB, which keeps
-// every qsim pass below its OpenMP threshold (2^15 amplitudes), so a pulse never wakes threads.
+// every qsim pass below its threading threshold (2^16 amplitudes touched, qsim/statevector/threads.h),
+// so a pulse never wakes threads.
 // Larger emissions go through the equivalent Fock-basis sampler (FockPairs).
 constexpr unsigned MAX_DICKE_PAIRS = 7;
 constexpr std::uint64_t PROGRESS_INTERVAL = std::uint64_t{1} << 16;
@@ -336,12 +337,9 @@ class PrepareMeasure {
         return poisson_[intensity] ? (*poisson_[intensity])(rng_) : 0;
     }
 
-    // Prepares the photon register as one photon of Alice's state: |0>, then RY(2 theta). (|0> by
-    // set_amplitudes rather than set_basis_state, whose OpenMP region costs more than the rest of a
-    // pulse on a one-qubit state.)
+    // Prepares the photon register as one photon of Alice's state: |0>, then RY(2 theta).
     void prepare(StateVector& photon, double angle_rad) {
-        static constexpr qsim::Complex ZERO[] = {1, 0};
-        photon.set_amplitudes(ZERO);
+        photon.set_basis_state(0);
         polarise(photon, 0, angle_rad);
     }
 

@@ -14,6 +14,7 @@
 #include "qkdlab/core/error.h"
 #include "statevector/bits.h"
 #include "statevector/kernels.h"
+#include "statevector/threads.h"
 
 namespace qkdlab::qsim {
 namespace {
@@ -225,27 +226,26 @@ void FusedProgram::run(StateVector& state) const {
             for (const kernels::KernelOp& op : step.ops) kernels::apply(op, s, dim);
             continue;
         }
-        const auto chunks = static_cast<std::int64_t>(dim >> block_qubits_);
+        const Index chunks = dim >> block_qubits_;
         if (step.contiguous_low == block_qubits_) {  // the chunks are contiguous: work in place
-#pragma omp parallel for schedule(static)
-            for (std::int64_t c = 0; c < chunks; ++c)
-                for (const kernels::KernelOp& op : step.ops) kernels::apply_serial(op, s + c * chunk, chunk);
+            for_each_range(chunks, dim, [&](Index begin, Index end) {
+                for (Index c = begin; c < end; ++c)
+                    for (const kernels::KernelOp& op : step.ops) kernels::apply_serial(op, s + c * chunk, chunk);
+            });
             continue;
         }
         const Index run = Index{1} << step.contiguous_low;
-#pragma omp parallel
-        {
+        for_each_range(chunks, dim, [&](Index begin, Index end) {
             Complex* buf = buffers[static_cast<std::size_t>(omp_get_thread_num())].get();
-#pragma omp for schedule(static)
-            for (std::int64_t c = 0; c < chunks; ++c) {
-                const Index base = expand(static_cast<Index>(c), step.block);
+            for (Index c = begin; c < end; ++c) {
+                const Index base = expand(c, step.block);
                 for (std::size_t h = 0; h < step.run_offsets.size(); ++h)
                     std::memcpy(buf + h * run, s + base + step.run_offsets[h], run * sizeof(Complex));
                 for (const kernels::KernelOp& op : step.ops) kernels::apply_serial(op, buf, chunk);
                 for (std::size_t h = 0; h < step.run_offsets.size(); ++h)
                     std::memcpy(s + base + step.run_offsets[h], buf + h * run, run * sizeof(Complex));
             }
-        }
+        });
     }
 }
 

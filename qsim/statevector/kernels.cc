@@ -1,7 +1,5 @@
 #include "statevector/kernels.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <bit>
 #include <cassert>
@@ -9,6 +7,7 @@
 #include <vector>
 
 #include "statevector/bits.h"
+#include "statevector/threads.h"
 
 namespace qkdlab::qsim::kernels {
 namespace {
@@ -21,9 +20,6 @@ namespace {
 #define QKDLAB_CLONES
 #endif
 #define QKDLAB_INLINE __attribute__((always_inline))
-
-// Below this many independent items a kernel runs on the calling thread only.
-constexpr Index PARALLEL_MIN_ITEMS = Index{1} << 15;
 
 // Where the bits an operation involves sit. The kernels enumerate "items": basis indices with every
 // involved bit zero (then the control bits set), in order, grouped in runs of consecutive indices
@@ -359,27 +355,14 @@ void apply_range(const KernelOp& op, const Layout& layout, Index begin, Index en
 
 Index item_count(const Layout& layout, Index dim) { return dim >> layout.count; }
 
-// Splits [0, items) into one contiguous range per thread.
-template <class RangeFn>
-void parallel_items(Index items, RangeFn&& range) {
-    if (items < PARALLEL_MIN_ITEMS || omp_in_parallel()) {
-        range(Index{0}, items);
-        return;
-    }
-#pragma omp parallel
-    {
-        const auto threads = static_cast<Index>(omp_get_num_threads());
-        const auto t = static_cast<Index>(omp_get_thread_num());
-        range(items * t / threads, items * (t + 1) / threads);
-    }
-}
-
+// `split(items, amplitudes, range)` covers [0, items) with calls range(begin, end); `amplitudes` is
+// how many amplitudes the items touch, which decides threads (threads.h) in the parallel entry point.
 template <class Split>
 void apply_with(const KernelOp& op, Complex* state, Index dim, Split&& split) {
     const Layout layout = make_layout(op.target_list(), op.control_mask);
     if (op.shape == Shape::dense && op.num_targets == 1 && op.control_mask == 0 && op.targets[0] < BLOCK_BITS &&
         dim >= BLOCK) {
-        split(dim >> (op.targets[0] + 1),
+        split(dim >> (op.targets[0] + 1), dim,
               [&](Index begin, Index end) { dense1_low_range(begin, end, op.targets[0], op.data.data(), state); });
         return;
     }
@@ -392,18 +375,19 @@ void apply_with(const KernelOp& op, Complex* state, Index dim, Split&& split) {
         for (unsigned r = 0; r < 4; ++r)
             for (unsigned c = 0; c < 4; ++c) m[4 * r + c] = op.data[4 * local(r) + local(c)];
         const unsigned low = std::min(op.targets[0], op.targets[1]), high = std::max(op.targets[0], op.targets[1]);
-        split(dim / (2 * BLOCK),
+        split(dim / (2 * BLOCK), dim,
               [&](Index begin, Index end) { dense2_low_range(begin, end, low, high, m.data(), state); });
         return;
     }
     if (op.shape == Shape::diagonal && dim >= BLOCK) {
         DiagonalTable table;
         if (make_diagonal_table(op, layout, table)) {
-            split(dim / BLOCK, [&](Index begin, Index end) { diagonal_blocks_range(begin, end, table, state); });
+            split(dim / BLOCK, dim, [&](Index begin, Index end) { diagonal_blocks_range(begin, end, table, state); });
             return;
         }
     }
-    split(item_count(layout, dim), [&](Index begin, Index end) { apply_range(op, layout, begin, end, state); });
+    const Index items = item_count(layout, dim);
+    split(items, items << op.num_targets, [&](Index begin, Index end) { apply_range(op, layout, begin, end, state); });
 }
 
 }  // namespace
@@ -447,11 +431,12 @@ KernelOp make_kernel_op(const Matrix& matrix, std::span<const Qubit> targets, In
 }
 
 void apply(const KernelOp& op, Complex* state, Index dim) {
-    apply_with(op, state, dim, [](Index items, auto&& range) { parallel_items(items, range); });
+    apply_with(op, state, dim,
+               [](Index items, Index amplitudes, auto&& range) { for_each_range(items, amplitudes, range); });
 }
 
 void apply_serial(const KernelOp& op, Complex* state, Index dim) {
-    apply_with(op, state, dim, [](Index items, auto&& range) { range(Index{0}, items); });
+    apply_with(op, state, dim, [](Index items, Index, auto&& range) { range(Index{0}, items); });
 }
 
 void apply_dense_any(const Matrix& matrix, std::span<const Qubit> targets, Index control_mask, Complex* state,
@@ -462,7 +447,8 @@ void apply_dense_any(const Matrix& matrix, std::span<const Qubit> targets, Index
     for (std::size_t r = 0; r < d; ++r)
         for (std::size_t j = 0; j < targets.size(); ++j)
             if ((r >> j) & 1) offsets[r] |= Index{1} << targets[j];
-    parallel_items(item_count(layout, dim), [&](Index begin, Index end) {
+    const Index items = item_count(layout, dim);
+    for_each_range(items, items << targets.size(), [&](Index begin, Index end) {
         std::vector<Complex> in(d);
         for (Index i = begin; i < end; ++i) {
             Complex* s = state + expand(i, layout);

@@ -1,10 +1,10 @@
 #include "qkdlab/qsim/state_vector.h"
 
-#include <omp.h>
 #include <sys/mman.h>
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <boost/random/uniform_01.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
 #include <cmath>
@@ -16,6 +16,7 @@
 #include "qkdlab/core/error.h"
 #include "statevector/bits.h"
 #include "statevector/kernels.h"
+#include "statevector/threads.h"
 
 namespace qkdlab::qsim {
 namespace {
@@ -43,6 +44,42 @@ inline std::size_t gather_bits(Index i, std::span<const Qubit> qubits) {
     return packed;
 }
 
+// The probabilities of 0 and of 1 for one qubit (unnormalised: they add up to the norm squared).
+struct QubitMasses {
+    double zero = 0;
+    double one = 0;
+    QubitMasses& operator+=(const QubitMasses& other) {
+        zero += other.zero;
+        one += other.one;
+        return *this;
+    }
+};
+
+// One pass: the masses of both outcomes of `qubit`.
+QubitMasses qubit_masses(const Complex* s, Index dim, Qubit qubit) {
+    const Index bit = Index{1} << qubit;
+    return sum_over_ranges<QubitMasses>(dim / 2, dim, [&](Index begin, Index end) {
+        QubitMasses m;
+        for (Index i = begin; i < end; ++i) {
+            const Index i0 = insert_zero_bit(i, qubit);
+            m.zero += std::norm(s[i0]);
+            m.one += std::norm(s[i0 | bit]);
+        }
+        return m;
+    });
+}
+
+// Projects `qubit` onto `outcome`, whose mass is `p` > 0, and renormalises: one diagonal pass.
+void collapse(Complex* s, Index dim, Qubit qubit, int outcome, double p) {
+    kernels::KernelOp op;
+    op.shape = kernels::Shape::diagonal;
+    op.num_targets = 1;
+    op.targets[0] = qubit;
+    op.data[outcome == 1 ? 1 : 0] = 1 / std::sqrt(p);
+    op.data[outcome == 1 ? 0 : 1] = 0;
+    kernels::apply(op, s, dim);
+}
+
 }  // namespace
 
 void StateVector::FreeDeleter::operator()(Complex* p) const { std::free(p); }
@@ -58,11 +95,9 @@ StateVector::StateVector(unsigned num_qubits) : num_qubits_(num_qubits) {
 
 StateVector::StateVector(const StateVector& other) : num_qubits_(other.num_qubits_) {
     data_.reset(allocate_amplitudes(dim()));
-    const auto n = static_cast<std::int64_t>(dim());
     Complex* dst = data_.get();
     const Complex* src = other.data_.get();
-#pragma omp parallel for schedule(static) if (n >= (1 << 16))
-    for (std::int64_t i = 0; i < n; ++i) dst[i] = src[i];
+    for_each_range(dim(), dim(), [&](Index begin, Index end) { std::copy(src + begin, src + end, dst + begin); });
 }
 
 StateVector& StateVector::operator=(const StateVector& other) {
@@ -75,10 +110,8 @@ void StateVector::set_basis_state(Index basis_state) {
         throw Error("basis state " + std::to_string(basis_state) + " is out of range for " +
                     std::to_string(num_qubits_) + " qubit(s)");
     }
-    const auto n = static_cast<std::int64_t>(dim());
     Complex* s = data_.get();
-#pragma omp parallel for schedule(static) if (n >= (1 << 16))
-    for (std::int64_t i = 0; i < n; ++i) s[i] = 0;
+    for_each_range(dim(), dim(), [&](Index begin, Index end) { std::fill(s + begin, s + end, Complex{}); });
     s[basis_state] = 1;
 }
 
@@ -114,9 +147,11 @@ void StateVector::apply_matrix(const Matrix& matrix, std::span<const Qubit> targ
         throw Error("a matrix on " + std::to_string(targets.size()) + " target qubit(s) must have dimension 2^" +
                     std::to_string(targets.size()) + ", got " + std::to_string(matrix.dim()));
     }
-    std::vector<Qubit> all(targets.begin(), targets.end());
-    all.insert(all.end(), controls.begin(), controls.end());
-    check_qubits(all, num_qubits_, "the state");
+    check_qubits(targets, num_qubits_, "the state");
+    check_qubits(controls, num_qubits_, "the state");
+    if (const Index both = mask_of(targets) & mask_of(controls); both != 0) {
+        throw Error("qubit " + std::to_string(std::countr_zero(both)) + " is used twice in one operation");
+    }
     if (targets.size() <= kernels::MAX_TARGETS) {
         kernels::apply(kernels::make_kernel_op(matrix, targets, mask_of(controls)), data_.get(), dim());
     } else {
@@ -127,37 +162,37 @@ void StateVector::apply_matrix(const Matrix& matrix, std::span<const Qubit> targ
 double StateVector::probability_one(Qubit qubit) const {
     const Qubit q[] = {qubit};
     check_qubits(q, num_qubits_, "the state");
-    const auto half = static_cast<std::int64_t>(dim() / 2);
     const Complex* s = data_.get();
     const Index bit = Index{1} << qubit;
-    double sum = 0;
-#pragma omp parallel for schedule(static) reduction(+ : sum) if (half >= (1 << 15))
-    for (std::int64_t i = 0; i < half; ++i) sum += std::norm(s[insert_zero_bit(static_cast<Index>(i), qubit) | bit]);
-    return sum;
+    return sum_over_ranges<double>(dim() / 2, dim(), [&](Index begin, Index end) {
+        double sum = 0;
+        for (Index i = begin; i < end; ++i) sum += std::norm(s[insert_zero_bit(i, qubit) | bit]);
+        return sum;
+    });
 }
 
+// measure and project take both outcome masses from one pass, then collapse in a second.
 int StateVector::measure(Qubit qubit, core::Rng& rng) {
-    const double p1 = probability_one(qubit);
-    const double p0 = std::max(0.0, norm_squared() - p1);
-    const int outcome = boost::random::uniform_01<double>()(rng) * (p0 + p1) < p1 ? 1 : 0;
-    project(qubit, outcome);
+    const Qubit q[] = {qubit};
+    check_qubits(q, num_qubits_, "the state");
+    const QubitMasses m = qubit_masses(data_.get(), dim(), qubit);
+    const int outcome = boost::random::uniform_01<double>()(rng) * (m.zero + m.one) < m.one ? 1 : 0;
+    const double p = outcome == 1 ? m.one : m.zero;
+    if (!(p > 0)) throw Error("cannot measure qubit " + std::to_string(qubit) + ": the state has norm zero");
+    collapse(data_.get(), dim(), qubit, outcome, p);
     return outcome;
 }
 
 void StateVector::project(Qubit qubit, int outcome) {
-    const double p1 = probability_one(qubit);
-    const double p = outcome == 1 ? p1 : std::max(0.0, norm_squared() - p1);
+    const Qubit q[] = {qubit};
+    check_qubits(q, num_qubits_, "the state");
+    const QubitMasses m = qubit_masses(data_.get(), dim(), qubit);
+    const double p = outcome == 1 ? m.one : m.zero;
     if (!(p > 0)) {
         throw Error("cannot project qubit " + std::to_string(qubit) + " onto |" + std::to_string(outcome) +
                     ">: it has probability zero");
     }
-    kernels::KernelOp collapse;
-    collapse.shape = kernels::Shape::diagonal;
-    collapse.num_targets = 1;
-    collapse.targets[0] = qubit;
-    collapse.data[outcome == 1 ? 1 : 0] = 1 / std::sqrt(p);
-    collapse.data[outcome == 1 ? 0 : 1] = 0;
-    kernels::apply(collapse, data_.get(), dim());
+    collapse(data_.get(), dim(), qubit, outcome, p);
 }
 
 void StateVector::reset(Qubit qubit, core::Rng& rng) {
@@ -166,10 +201,10 @@ void StateVector::reset(Qubit qubit, core::Rng& rng) {
 
 std::vector<double> StateVector::probabilities() const {
     std::vector<double> probs(dim());
-    const auto n = static_cast<std::int64_t>(dim());
     const Complex* s = data_.get();
-#pragma omp parallel for schedule(static) if (n >= (1 << 16))
-    for (std::int64_t i = 0; i < n; ++i) probs[i] = std::norm(s[i]);
+    for_each_range(dim(), dim(), [&](Index begin, Index end) {
+        for (Index i = begin; i < end; ++i) probs[i] = std::norm(s[i]);
+    });
     return probs;
 }
 
@@ -178,16 +213,13 @@ std::vector<double> StateVector::probabilities(std::span<const Qubit> qubits) co
     if (qubits.size() >= 32) throw Error("a marginal over " + std::to_string(qubits.size()) + " qubits is too large");
     const std::size_t outcomes = std::size_t{1} << qubits.size();
     std::vector<double> probs(outcomes, 0.0);
-    const auto n = static_cast<std::int64_t>(dim());
     const Complex* s = data_.get();
-#pragma omp parallel if (n >= (1 << 16))
-    {
+    for_each_range(dim(), dim(), [&](Index begin, Index end) {
         std::vector<double> local(outcomes, 0.0);
-#pragma omp for schedule(static) nowait
-        for (std::int64_t i = 0; i < n; ++i) local[gather_bits(static_cast<Index>(i), qubits)] += std::norm(s[i]);
-#pragma omp critical
+        for (Index i = begin; i < end; ++i) local[gather_bits(i, qubits)] += std::norm(s[i]);
+#pragma omp critical(qkdlab_qsim_marginal)
         for (std::size_t k = 0; k < outcomes; ++k) probs[k] += local[k];
-    }
+    });
     return probs;
 }
 
@@ -198,14 +230,14 @@ std::vector<Index> StateVector::sample(std::size_t shots, core::Rng& rng) const 
     const Index blocks = (dim() + BLOCK - 1) / BLOCK;
     std::vector<double> mass(blocks);
     const Complex* s = data_.get();
-    const auto nb = static_cast<std::int64_t>(blocks);
-#pragma omp parallel for schedule(static) if (nb >= 16)
-    for (std::int64_t b = 0; b < nb; ++b) {
-        double sum = 0;
-        const Index end = std::min(dim(), static_cast<Index>(b + 1) * BLOCK);
-        for (Index i = static_cast<Index>(b) * BLOCK; i < end; ++i) sum += std::norm(s[i]);
-        mass[b] = sum;
-    }
+    for_each_range(blocks, dim(), [&](Index first, Index last) {
+        for (Index b = first; b < last; ++b) {
+            double sum = 0;
+            const Index end = std::min(dim(), (b + 1) * BLOCK);
+            for (Index i = b * BLOCK; i < end; ++i) sum += std::norm(s[i]);
+            mass[b] = sum;
+        }
+    });
     double total = 0;
     for (double m : mass) total += m;
 
@@ -252,19 +284,19 @@ double StateVector::expectation(const PauliString& pauli) const {
     }
     const auto [xmask, zmask, num_y] = pauli.masks();
     // P|i> = i^{#Y} (-1)^{|i & zmask|} |i ^ xmask>, so <psi|P|psi> = sum_i conj(psi[i ^ xmask]) phase(i) psi[i].
-    const auto n = static_cast<std::int64_t>(dim());
     const Complex* s = data_.get();
-    double re = 0, im = 0;
-#pragma omp parallel for schedule(static) reduction(+ : re, im) if (n >= (1 << 16))
-    for (std::int64_t i = 0; i < n; ++i) {
-        const Index ii = static_cast<Index>(i);
-        Complex term = std::conj(s[ii ^ xmask]) * s[ii];
-        if (std::popcount(ii & zmask) & 1) term = -term;
-        re += term.real();
-        im += term.imag();
-    }
+    const Complex sum = sum_over_ranges<Complex>(dim(), dim(), [&](Index begin, Index end) {
+        double re = 0, im = 0;
+        for (Index i = begin; i < end; ++i) {
+            Complex term = std::conj(s[i ^ xmask]) * s[i];
+            if (std::popcount(i & zmask) & 1) term = -term;
+            re += term.real();
+            im += term.imag();
+        }
+        return Complex(re, im);
+    });
     static constexpr Complex I_POWERS[4] = {{1, 0}, {0, 1}, {-1, 0}, {0, -1}};
-    const Complex value = Complex(re, im) * I_POWERS[num_y % 4];
+    const Complex value = sum * I_POWERS[num_y % 4];
     return pauli.negative ? -value.real() : value.real();
 }
 
@@ -278,14 +310,11 @@ Matrix StateVector::reduced_density_matrix(std::span<const Qubit> qubits) const 
         for (std::size_t j = 0; j < qubits.size(); ++j)
             if ((r >> j) & 1) offsets[r] |= Index{1} << qubits[j];
     Matrix rho(d);
-    const auto n = static_cast<std::int64_t>(dim());
     const Complex* s = data_.get();
-#pragma omp parallel if (n >= (1 << 14))
-    {
+    // d products per amplitude: the pass counts as d passes over the state.
+    for_each_range(dim(), dim() * d, [&](Index begin, Index end) {
         Matrix local(d);
-#pragma omp for schedule(static) nowait
-        for (std::int64_t i = 0; i < n; ++i) {
-            const Index rest = static_cast<Index>(i);
+        for (Index rest = begin; rest < end; ++rest) {
             if (rest & keep) continue;
             for (std::size_t r = 0; r < d; ++r) {
                 const Complex a = s[rest | offsets[r]];
@@ -293,9 +322,9 @@ Matrix StateVector::reduced_density_matrix(std::span<const Qubit> qubits) const 
                 for (std::size_t c = 0; c < d; ++c) local(r, c) += a * std::conj(s[rest | offsets[c]]);
             }
         }
-#pragma omp critical
+#pragma omp critical(qkdlab_qsim_reduced_density_matrix)
         rho = rho + local;
-    }
+    });
     return rho;
 }
 
@@ -304,28 +333,28 @@ Complex StateVector::inner_product(const StateVector& other) const {
         throw Error("inner product of states of " + std::to_string(num_qubits_) + " and " +
                     std::to_string(other.num_qubits_) + " qubits");
     }
-    const auto n = static_cast<std::int64_t>(dim());
     const Complex* a = data_.get();
     const Complex* b = other.data_.get();
-    double re = 0, im = 0;
-#pragma omp parallel for schedule(static) reduction(+ : re, im) if (n >= (1 << 16))
-    for (std::int64_t i = 0; i < n; ++i) {
-        const Complex t = std::conj(a[i]) * b[i];
-        re += t.real();
-        im += t.imag();
-    }
-    return {re, im};
+    return sum_over_ranges<Complex>(dim(), dim(), [&](Index begin, Index end) {
+        double re = 0, im = 0;
+        for (Index i = begin; i < end; ++i) {
+            const Complex t = std::conj(a[i]) * b[i];
+            re += t.real();
+            im += t.imag();
+        }
+        return Complex(re, im);
+    });
 }
 
 double StateVector::fidelity(const StateVector& other) const { return std::norm(inner_product(other)); }
 
 double StateVector::norm_squared() const {
-    const auto n = static_cast<std::int64_t>(dim());
     const Complex* s = data_.get();
-    double sum = 0;
-#pragma omp parallel for schedule(static) reduction(+ : sum) if (n >= (1 << 16))
-    for (std::int64_t i = 0; i < n; ++i) sum += std::norm(s[i]);
-    return sum;
+    return sum_over_ranges<double>(dim(), dim(), [&](Index begin, Index end) {
+        double sum = 0;
+        for (Index i = begin; i < end; ++i) sum += std::norm(s[i]);
+        return sum;
+    });
 }
 
 }  // namespace qkdlab::qsim

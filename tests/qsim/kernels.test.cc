@@ -48,7 +48,7 @@ Matrix operator_of(Kind kind, unsigned k, core::Rng& rng) {
 }
 
 // Every shape, target count, control count and placement, on states small (serial path) and large
-// enough for the parallel path (2^15 items and more).
+// enough for the parallel path (passes over 2^16 amplitudes and more, statevector/threads.h).
 void check_against_reference(bool serial) {
     core::Rng rng(2024);
     for (unsigned n : {1u, 2u, 3u, 5u, 8u, 18u}) {

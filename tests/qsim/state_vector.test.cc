@@ -7,10 +7,11 @@
 #include <cmath>
 #include <numbers>
 
+#include "allocation_counter.h"
 #include "qkdlab/core/error.h"
 #include "qkdlab/qsim/circuit_library.h"
 #include "qkdlab/qsim/fusion.h"
-#include "allocation_counter.h"
+#include "qkdlab/qsim/trajectory.h"
 #include "support.h"
 
 namespace qkdlab::qsim {
@@ -276,6 +277,104 @@ TEST(state_vector, applying_gates_allocates_nothing) {
     EXPECT_EQ(testing::allocation_count() - before, 0u);
     const Matrix m = gate_matrix(GateKind::h, {});  // the counter does see allocations
     EXPECT_GT(testing::allocation_count() - before, 0u);
+}
+
+TEST(state_vector, passes_below_and_above_the_thread_threshold_match_direct_sums) {
+    // 2^15 amplitudes run on the calling thread, 2^17 are split between OpenMP threads
+    // (qsim/statevector/threads.h); both must give the plain sums over the amplitudes.
+    for (const unsigned n : {15u, 17u}) {
+        core::Rng rng(40 + n);
+        StateVector psi = random_state(n, rng);
+        const StateVector other = random_state(n, rng);
+        const auto a = psi.amplitudes();
+        const auto b = other.amplitudes();
+        const Qubit low = 0, high = n - 1;
+        double norm = 0, p1_low = 0, p1_high = 0;
+        Complex overlap = 0, xyz = 0;
+        std::vector<double> marginal(4, 0.0);
+        Matrix rho(4);
+        const Index x_mask = Index{1} << 2, y_mask = Index{1} << 5, z_mask = Index{1} << high;
+        for (Index i = 0; i < psi.dim(); ++i) {
+            norm += std::norm(a[i]);
+            if (i & 1) p1_low += std::norm(a[i]);
+            if ((i >> high) & 1) p1_high += std::norm(a[i]);
+            overlap += std::conj(a[i]) * b[i];
+            marginal[((i >> high) & 1) | (((i >> 3) & 1) << 1)] += std::norm(a[i]);
+            // <psi| X_2 Y_5 Z_high |psi>: Y|0> = i|1>, Y|1> = -i|0>.
+            const Index j = i ^ x_mask ^ y_mask;
+            Complex phase = (i & y_mask) ? Complex(0, -1) : Complex(0, 1);
+            if (i & z_mask) phase = -phase;
+            xyz += std::conj(a[j]) * phase * a[i];
+            if ((i & 0b11) == 0)
+                for (unsigned r = 0; r < 4; ++r)
+                    for (unsigned c = 0; c < 4; ++c) rho(r, c) += a[i | r] * std::conj(a[i | c]);
+        }
+        EXPECT_NEAR(psi.norm_squared(), norm, 1e-12) << n;
+        EXPECT_NEAR(psi.probability_one(low), p1_low, 1e-12) << n;
+        EXPECT_NEAR(psi.probability_one(high), p1_high, 1e-12) << n;
+        EXPECT_NEAR(std::abs(psi.inner_product(other) - overlap), 0, 1e-12) << n;
+        const Qubit marginal_qubits[] = {high, 3};
+        const std::vector<double> got = psi.probabilities(marginal_qubits);
+        for (std::size_t k = 0; k < 4; ++k) EXPECT_NEAR(got[k], marginal[k], 1e-12) << n;
+        std::string pauli(n, 'I');
+        pauli[2] = 'X';
+        pauli[5] = 'Y';
+        pauli[high] = 'Z';
+        EXPECT_NEAR(psi.expectation(PauliString::parse(pauli)), xyz.real(), 1e-12) << n;
+        const Qubit pair[] = {0, 1};
+        const Matrix reduced = psi.reduced_density_matrix(pair);
+        for (unsigned r = 0; r < 4; ++r)
+            for (unsigned c = 0; c < 4; ++c) EXPECT_NEAR(std::abs(reduced(r, c) - rho(r, c)), 0, 1e-12) << n;
+        // A projection keeps the renormalised half of the state.
+        const Index top = Index{1} << high;
+        const Complex kept = psi.amplitude(top + 7);
+        psi.project(high, 1);
+        EXPECT_NEAR(psi.norm_squared(), 1, 1e-12) << n;
+        EXPECT_NEAR(psi.probability_one(high), 1, 1e-12) << n;
+        EXPECT_NEAR(std::abs(psi.amplitude(top + 7) - kept / std::sqrt(p1_high)), 0, 1e-12) << n;
+        EXPECT_EQ(psi.amplitude(7), Complex(0)) << n;
+        const StateVector copy = psi;
+        EXPECT_NEAR(copy.fidelity(psi), 1, 1e-12) << n;
+        psi.set_basis_state(3);
+        EXPECT_EQ(psi.norm_squared(), 1);
+        EXPECT_EQ(psi.amplitude(3), Complex(1));
+    }
+}
+
+TEST(state_vector, measuring_and_trajectory_steps_allocate_nothing) {
+    // The steps a small-state emulator repeats millions of times (qkd qubit mode): gates, channels
+    // sampled by trajectory, measurements. One- and two-qubit channels, mixtures of unitaries and
+    // not; a small state and one large enough for threads.
+    const KrausChannel depolarizing = KrausChannel::depolarizing(0.3);
+    const KrausChannel depolarizing2 = KrausChannel::depolarizing2(0.2);
+    const KrausChannel damping = KrausChannel::amplitude_damping(0.4);
+    const KrausChannel relaxation = KrausChannel::thermal_relaxation(50, 40, 15);
+    const KrausChannel damping2(
+        {damping.operators()[0].kron(damping.operators()[0]), damping.operators()[0].kron(damping.operators()[1]),
+         damping.operators()[1].kron(damping.operators()[0]), damping.operators()[1].kron(damping.operators()[1])});
+    ASSERT_TRUE(damping2.mixture_weights().empty());
+    core::Rng rng(23);
+    for (const unsigned n : {3u, 17u}) {
+        StateVector psi(n);
+        const Qubit one[] = {1}, two[] = {2, 0};
+        const double angle[] = {0.7};
+        const std::size_t before = testing::allocation_count();
+        for (int round = 0; round < (n < 10 ? 20 : 2); ++round) {
+            psi.apply_gate(GateKind::ry, one, angle);
+            psi.apply_gate(GateKind::cx, two);
+            apply_channel_trajectory(psi, depolarizing, one, rng);
+            apply_channel_trajectory(psi, depolarizing2, two, rng);
+            apply_channel_trajectory(psi, damping, one, rng);
+            apply_channel_trajectory(psi, relaxation, one, rng);
+            apply_channel_trajectory(psi, damping2, two, rng);
+            (void)psi.measure(0, rng);
+            psi.reset(2, rng);
+            (void)psi.probability_one(1);
+            (void)psi.norm_squared();
+            psi.set_basis_state(round % 8);
+        }
+        EXPECT_EQ(testing::allocation_count() - before, 0u) << n << " qubits";
+    }
 }
 
 TEST(state_vector, bad_arguments_are_errors) {

@@ -15,7 +15,8 @@ namespace qkdlab::qsim {
 
 // Applies one sampled branch of `channel` on `qubits` of `psi` and returns its index. For a mixture
 // of unitaries the branch probabilities are the channel's weights (one pass over psi); otherwise
-// they come from the reduced state of `qubits` (one more pass).
+// they come from the reduced state of `qubits` (one more pass). Channels on up to 4 qubits
+// allocate nothing.
 std::size_t apply_channel_trajectory(StateVector& psi, const KrausChannel& channel, std::span<const Qubit> qubits,
                                      core::Rng& rng);
 
