@@ -8,27 +8,14 @@
 
 #include "qkdlab/core/error.h"
 #include "qkdlab/qkd/key_rate.h"
+#include "test_links.h"
 
 namespace qkdlab::qkd {
 namespace {
 
 constexpr double PI = 3.141592653589793238462643383279502884;
 
-// The metro-25km parameters (decoy 0.5/0.1/0 with p 0.8/0.15/0.05, efficiency 0.2, 0.2 dB/km,
-// 1 dB extra, dark 1e-6, e_d 0.01), without dead time, at a given length.
-Link decoy_link(double length_km) {
-    Link link;
-    link.protocol = Protocol::decoy_bb84;
-    link.source.kind = SourceKind::weak_coherent;
-    link.source.intensities = {{"signal", 0.5, 0.8}, {"decoy", 0.1, 0.15}, {"vacuum", 0, 0.05}};
-    link.channel.length_km = length_km;
-    link.channel.loss_db_per_km = 0.2;
-    link.channel.extra_loss_db = 1;
-    link.channel.misalignment = 0.01;
-    link.detectors.efficiency = 0.2;
-    link.detectors.dark_count_probability = 1e-6;
-    return link;
-}
+using testing::decoy_link;
 
 Link entangled_link(Protocol protocol, double mean_pair_number, double length_km, double position_km) {
     Link link;

@@ -11,6 +11,7 @@
 #include "qkdlab/core/error.h"
 #include "qkdlab/core/rng.h"
 #include "qkdlab/qkd/detection_model.h"
+#include "test_links.h"
 
 namespace qkdlab::qkd {
 namespace {
@@ -19,21 +20,7 @@ namespace {
 // standard deviations of the sample it is measured on, sqrt(p (1 - p) / n). Fixed seeds.
 constexpr double SIGMAS = 4;
 
-// The metro-25km parameters (decoy 0.5/0.1/0 with p 0.8/0.15/0.05, efficiency 0.2, 0.2 dB/km, 1 dB
-// extra, dark 1e-6, e_d 0.01), without dead time.
-Link decoy_link(double length_km) {
-    Link link;
-    link.protocol = Protocol::decoy_bb84;
-    link.source.kind = SourceKind::weak_coherent;
-    link.source.intensities = {{"signal", 0.5, 0.8}, {"decoy", 0.1, 0.15}, {"vacuum", 0, 0.05}};
-    link.channel.length_km = length_km;
-    link.channel.loss_db_per_km = 0.2;
-    link.channel.extra_loss_db = 1;
-    link.channel.misalignment = 0.01;
-    link.detectors.efficiency = 0.2;
-    link.detectors.dark_count_probability = 1e-6;
-    return link;
-}
+using testing::decoy_link;
 
 Link single_photon_link(double length_km) {
     Link link = decoy_link(length_km);
