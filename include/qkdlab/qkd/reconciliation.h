@@ -1,0 +1,127 @@
+#pragma once
+// Error reconciliation, the interface shared by its two methods (Cascade, interactive; LDPC, one way):
+// Bob corrects his sifted key towards Alice's, and every bit disclosed on the way is counted as
+// leakage, to be removed by privacy amplification.
+//
+// Alice's side of an interactive method is reached only through a ParityOracle: one message from Bob
+// (public seeds of key orders and the position sets he wants parities of), one answer from Alice (one
+// parity bit per set). That is all the classical channel has to carry; InProcessParityOracle answers
+// from Alice's key in the same process, for simulations and tests.
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "qkdlab/core/bit_vector.h"
+
+namespace qkdlab::qkd {
+
+// The outcome of reconciling one block. The efficiency is f = leaked_bits / (n h(QBER)) (1 is the
+// Shannon limit), computed with reconciliation_efficiency().
+struct [[nodiscard]] ReconciliationResult {
+    // Bob's key after correction; cleared when success is false.
+    core::BitVector corrected_key;
+    // The reconciler's own claim that both keys now agree. It is a claim: errors that no disclosed
+    // parity or syndrome sees are caught only by error verification.
+    bool success = false;
+    // Every parity or syndrome bit Alice disclosed.
+    std::size_t leaked_bits = 0;
+    // Message exchanges (one request and its answer each).
+    std::size_t round_trips = 0;
+    // f with the estimated QBER the reconciler was given.
+    double efficiency = 0;
+    // f with the true QBER (the Hamming distance of both input keys over n): known only where both
+    // keys are at hand (simulation); NaN otherwise.
+    double efficiency_true_qber = 0;
+};
+
+// f = leaked_bits / (key_bits h(qber)), h the binary entropy; +infinity when h(qber) = 0 and bits
+// leaked, 1 when h(qber) = 0 and none leaked (nothing to reconcile, nothing disclosed).
+double reconciliation_efficiency(std::size_t leaked_bits, std::size_t key_bits, double qber);
+
+// An order of the key positions that both sides derive from a public seed (it discloses nothing
+// about the key). Ranks name positions in that order.
+struct KeyOrder {
+    enum class Kind : std::uint8_t {
+        // The positions in the order shuffled_order(key_bits, seed).
+        shuffled,
+        // The positions whose bit in random_mask(key_bits, seed) is 1, ascending, then those whose
+        // bit is 0, ascending: two random halves (of binomial sizes) without a permutation to build.
+        split,
+    };
+    Kind kind = Kind::shuffled;
+    std::uint64_t seed = 0;
+};
+
+// A set of key positions named compactly: ranks [begin, end) of the order registered `order`-th
+// (0-based, over the whole exchange) by ParityRequest::new_orders.
+struct ParityRange {
+    std::uint32_t order = 0;
+    std::uint32_t begin = 0;
+    std::uint32_t end = 0;
+};
+
+// One message from Bob: orders to register (read before the ranges), and the ranges he wants
+// Alice's parities of.
+struct ParityRequest {
+    std::vector<KeyOrder> new_orders;
+    std::vector<ParityRange> ranges;
+};
+
+// The order of key positions that a public seed stands for: order[r] is the position at rank r.
+// Fisher-Yates driven by SplitMix64 (Steele, Lea and Flood, OOPSLA 2014) from `seed`, the draw for
+// rank i taken as the high 64 bits of x * (i + 1) (Lemire, ACM TOMACS 29, 2019): both sides compute
+// the same permutation on every platform. key_bits must be below 2^32.
+std::vector<std::uint32_t> shuffled_order(std::size_t key_bits, std::uint64_t seed);
+
+// key_bits uniform bits from `seed`: word w is the (w + 1)-th SplitMix64 output.
+core::BitVector random_mask(std::size_t key_bits, std::uint64_t seed);
+
+class OrderedKey;
+
+// Alice's side of an interactive reconciliation. ask() is one round trip; it counts the round trip
+// and every parity bit answered, whatever the implementation.
+class ParityOracle {
+  public:
+    virtual ~ParityOracle() = default;
+
+    // The length of Alice's key.
+    virtual std::size_t key_bits() const = 0;
+
+    // Alice's parity of each range of `request`, in order (bit i for request.ranges[i]). Throws
+    // qkdlab::Error for a range outside the key or naming an order not registered (nothing is
+    // answered or counted then).
+    core::BitVector ask(const ParityRequest& request);
+
+    std::size_t parity_bits() const { return parity_bits_; }
+    std::size_t round_trips() const { return round_trips_; }
+
+  protected:
+    // Answers one request: exactly request.ranges.size() bits.
+    virtual core::BitVector answer(const ParityRequest& request) = 0;
+
+  private:
+    std::size_t parity_bits_ = 0;
+    std::size_t round_trips_ = 0;
+};
+
+// Answers from Alice's key in this process. It keeps a reference to the key (which must outlive it)
+// and, per registered order, a copy of the key read in that order (wiped on destruction).
+class InProcessParityOracle : public ParityOracle {
+  public:
+    explicit InProcessParityOracle(const core::BitVector& alice_key);
+    ~InProcessParityOracle() override;
+    InProcessParityOracle(const InProcessParityOracle&) = delete;
+    InProcessParityOracle& operator=(const InProcessParityOracle&) = delete;
+
+    std::size_t key_bits() const override { return key_.size(); }
+
+  protected:
+    core::BitVector answer(const ParityRequest& request) override;
+
+  private:
+    const core::BitVector& key_;
+    std::vector<OrderedKey> ordered_keys_;
+};
+
+}  // namespace qkdlab::qkd

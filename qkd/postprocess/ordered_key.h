@@ -1,0 +1,55 @@
+#pragma once
+// A key read in the order a KeyOrder stands for, shared by both sides of an interactive
+// reconciliation: the parity of any rank range, the position at a rank, the rank of a position,
+// and (for Bob) flipping a bit.
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "qkdlab/core/bit_vector.h"
+#include "qkdlab/qkd/reconciliation.h"
+
+namespace qkdlab::qkd {
+
+class OrderedKey {
+  public:
+    // `with_ranks`: also index the rank of each position (Bob needs it to flip bits; Alice does not).
+    OrderedKey(const core::BitVector& key, const KeyOrder& order, bool with_ranks);
+
+    KeyOrder::Kind kind() const { return kind_; }
+    std::size_t size() const { return size_; }
+    // Ranks below this form the first part of a split order (the ones of the mask); 0 for a
+    // shuffled order.
+    std::size_t split_ranks() const { return ones_; }
+    // The parity of the bits at ranks [begin, end).
+    bool parity(std::size_t begin, std::size_t end) const;
+    std::uint32_t position(std::size_t rank) const;
+    // The rank of `position` (needs with_ranks for a shuffled order).
+    std::size_t rank_of(std::uint32_t position) const;
+    // Whether `position` lies in the first part of a split order (its mask bit is 1).
+    bool in_first_part(std::uint32_t position) const { return mask_[position]; }
+    // Flips the bit at `position`.
+    void flip(std::uint32_t position);
+    // Overwrites the key bits held here.
+    void wipe();
+
+  private:
+    // The first position p such that `count` ranks of the part (ones of the mask, or zeros when
+    // !ones) lie below p: the position of rank `count` within that part, or size_ past its end.
+    std::size_t select(std::size_t count, bool ones) const;
+    bool masked_parity(std::size_t begin, std::size_t end, bool ones) const;
+
+    KeyOrder::Kind kind_;
+    std::size_t size_;
+    // shuffled: the key in that order, the order and (with ranks) its inverse.
+    core::BitVector bits_;
+    std::vector<std::uint32_t> order_;
+    std::vector<std::uint32_t> rank_;
+    // split: the key in its own order, the mask, and the ones of the mask before each word.
+    core::BitVector mask_;
+    std::vector<std::uint32_t> ones_before_;
+    std::size_t ones_ = 0;
+};
+
+}  // namespace qkdlab::qkd

@@ -1,0 +1,198 @@
+#include "qkdlab/qkd/reconciliation.h"
+
+#include <algorithm>
+#include <bit>
+#include <cassert>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "ordered_key.h"
+#include "qkdlab/core/error.h"
+#include "qkdlab/qkd/key_rate.h"
+
+namespace qkdlab::qkd {
+namespace {
+
+using Word = core::BitVector::Word;
+constexpr std::size_t WORD_BITS = core::BitVector::WORD_BITS;
+
+// SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014).
+std::uint64_t splitmix64(std::uint64_t& state) {
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+// The high 64 bits of x * bound for bound < 2^32: a draw in [0, bound) (Lemire 2019).
+std::uint64_t high_product(std::uint64_t x, std::uint64_t bound) {
+    const std::uint64_t low = (x & 0xffffffffULL) * bound, high = (x >> 32) * bound;
+    return (high + (low >> 32)) >> 32;
+}
+
+}  // namespace
+
+double reconciliation_efficiency(std::size_t leaked_bits, std::size_t key_bits, double qber) {
+    const double limit = static_cast<double>(key_bits) * binary_entropy(qber);
+    if (limit <= 0) return leaked_bits == 0 ? 1.0 : std::numeric_limits<double>::infinity();
+    return static_cast<double>(leaked_bits) / limit;
+}
+
+std::vector<std::uint32_t> shuffled_order(std::size_t key_bits, std::uint64_t seed) {
+    if (key_bits >= (std::size_t{1} << 32)) {
+        throw Error("shuffled_order: " + std::to_string(key_bits) + " bits, at most 2^32 - 1 allowed");
+    }
+    std::vector<std::uint32_t> order(key_bits);
+    for (std::size_t i = 0; i < key_bits; ++i) order[i] = static_cast<std::uint32_t>(i);
+    std::uint64_t state = seed;
+    for (std::size_t i = key_bits; i > 1; --i) {
+        const auto j = static_cast<std::size_t>(high_product(splitmix64(state), i));
+        std::swap(order[i - 1], order[j]);
+    }
+    return order;
+}
+
+core::BitVector random_mask(std::size_t key_bits, std::uint64_t seed) {
+    core::BitVector mask(key_bits);
+    std::uint64_t state = seed;
+    for (auto& word : mask.words()) word = splitmix64(state);
+    mask.resize(key_bits);  // clears the bits past the end
+    return mask;
+}
+
+OrderedKey::OrderedKey(const core::BitVector& key, const KeyOrder& order, bool with_ranks)
+    : kind_(order.kind), size_(key.size()) {
+    if (kind_ == KeyOrder::Kind::shuffled) {
+        order_ = shuffled_order(size_, order.seed);
+        bits_ = core::BitVector(size_);
+        const auto in = key.words();
+        auto out = bits_.words();
+        for (std::size_t w = 0; w < out.size(); ++w) {
+            Word word = 0;
+            const std::size_t end = std::min(size_, (w + 1) * WORD_BITS);
+            for (std::size_t r = w * WORD_BITS; r < end; ++r) {
+                const std::uint32_t pos = order_[r];
+                word |= ((in[pos / WORD_BITS] >> (pos % WORD_BITS)) & 1u) << (r % WORD_BITS);
+            }
+            out[w] = word;
+        }
+        if (with_ranks) {
+            rank_.resize(size_);
+            for (std::size_t r = 0; r < size_; ++r) rank_[order_[r]] = static_cast<std::uint32_t>(r);
+        }
+    } else {
+        bits_ = key;
+        mask_ = random_mask(size_, order.seed);
+        const auto words = mask_.words();
+        ones_before_.resize(words.size() + 1);
+        for (std::size_t w = 0; w < words.size(); ++w) {
+            ones_before_[w + 1] = ones_before_[w] + static_cast<std::uint32_t>(std::popcount(words[w]));
+        }
+        ones_ = ones_before_.back();
+    }
+}
+
+std::size_t OrderedKey::select(std::size_t count, bool ones) const {
+    const std::size_t part = ones ? ones_ : size_ - ones_;
+    if (count >= part) return size_;
+    // Ranks of the part before word w: ones_before_[w], or w * 64 - ones_before_[w] for the zeros.
+    const auto before = [&](std::size_t w) -> std::size_t {
+        return ones ? ones_before_[w] : w * WORD_BITS - ones_before_[w];
+    };
+    std::size_t lo = 0, hi = mask_.words().size();  // before(lo) <= count < before(hi)
+    while (hi - lo > 1) {
+        const std::size_t mid = (lo + hi) / 2;
+        (before(mid) <= count ? lo : hi) = mid;
+    }
+    Word word = ones ? mask_.words()[lo] : ~mask_.words()[lo];
+    for (std::size_t skip = count - before(lo); skip > 0; --skip) word &= word - 1;
+    return lo * WORD_BITS + static_cast<std::size_t>(std::countr_zero(word));
+}
+
+bool OrderedKey::masked_parity(std::size_t begin, std::size_t end, bool ones) const {
+    if (begin >= end) return false;
+    const auto key = bits_.words(), mask = mask_.words();
+    const std::size_t first = begin / WORD_BITS, last = (end - 1) / WORD_BITS;
+    Word acc = 0;
+    for (std::size_t w = first; w <= last; ++w) acc ^= key[w] & (ones ? mask[w] : ~mask[w]);
+    // Remove the bits of the first word below begin and of the last word from end on.
+    const Word low = (Word{1} << (begin % WORD_BITS)) - 1;
+    acc ^= key[first] & (ones ? mask[first] : ~mask[first]) & low;
+    if (end % WORD_BITS != 0) {
+        const Word high = ~((Word{1} << (end % WORD_BITS)) - 1);
+        acc ^= key[last] & (ones ? mask[last] : ~mask[last]) & high;
+    }
+    return std::popcount(acc) & 1;
+}
+
+bool OrderedKey::parity(std::size_t begin, std::size_t end) const {
+    assert(begin <= end && end <= size_);
+    if (kind_ == KeyOrder::Kind::shuffled) return bits_.parity(begin, end);
+    bool parity = false;
+    if (begin < ones_) parity ^= masked_parity(select(begin, true), select(std::min(end, ones_), true), true);
+    if (end > ones_) {
+        const std::size_t from = std::max(begin, ones_) - ones_;
+        parity ^= masked_parity(select(from, false), select(end - ones_, false), false);
+    }
+    return parity;
+}
+
+std::uint32_t OrderedKey::position(std::size_t rank) const {
+    assert(rank < size_);
+    if (kind_ == KeyOrder::Kind::shuffled) return order_[rank];
+    return static_cast<std::uint32_t>(rank < ones_ ? select(rank, true) : select(rank - ones_, false));
+}
+
+std::size_t OrderedKey::rank_of(std::uint32_t position) const {
+    assert(position < size_);
+    if (kind_ == KeyOrder::Kind::shuffled) {
+        assert(!rank_.empty());
+        return rank_[position];
+    }
+    const std::size_t w = position / WORD_BITS;
+    const Word below = mask_.words()[w] & ((Word{1} << (position % WORD_BITS)) - 1);
+    const std::size_t ones_below = ones_before_[w] + static_cast<std::size_t>(std::popcount(below));
+    return mask_[position] ? ones_below : ones_ + (position - ones_below);
+}
+
+void OrderedKey::flip(std::uint32_t position) {
+    bits_[kind_ == KeyOrder::Kind::shuffled ? rank_of(position) : position] ^= true;
+}
+
+void OrderedKey::wipe() { bits_.wipe(); }
+
+core::BitVector ParityOracle::ask(const ParityRequest& request) {
+    core::BitVector parities = answer(request);
+    assert(parities.size() == request.ranges.size());
+    ++round_trips_;
+    parity_bits_ += parities.size();
+    return parities;
+}
+
+InProcessParityOracle::InProcessParityOracle(const core::BitVector& alice_key) : key_(alice_key) {}
+
+InProcessParityOracle::~InProcessParityOracle() {
+    for (OrderedKey& ordered : ordered_keys_) ordered.wipe();
+}
+
+core::BitVector InProcessParityOracle::answer(const ParityRequest& request) {
+    const std::size_t orders = ordered_keys_.size() + request.new_orders.size();
+    for (const ParityRange& range : request.ranges) {
+        if (range.order >= orders || range.begin >= range.end || range.end > key_.size()) {
+            throw Error("parity request: range [" + std::to_string(range.begin) + ", " + std::to_string(range.end) +
+                        ") of order " + std::to_string(range.order) + " outside a key of " +
+                        std::to_string(key_.size()) + " bits with " + std::to_string(orders) + " orders");
+        }
+    }
+    for (const KeyOrder& order : request.new_orders) ordered_keys_.emplace_back(key_, order, false);
+    core::BitVector parities(request.ranges.size());
+    for (std::size_t i = 0; i < request.ranges.size(); ++i) {
+        const ParityRange& range = request.ranges[i];
+        parities[i] = ordered_keys_[range.order].parity(range.begin, range.end);
+    }
+    return parities;
+}
+
+}  // namespace qkdlab::qkd
