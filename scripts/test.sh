@@ -11,7 +11,10 @@ echo "== tests (Release)"
 ctest --test-dir "$root/build" -j"$jobs" --output-on-failure
 
 echo "== tests (address and undefined-behaviour sanitizers)"
-cmake -S "$root" -B "$root/build-sanitize" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQKDLAB_SANITIZE=address,undefined \
+# -O1 -g1 (line tables only): what the sanitizers need for exact reports with file:line, at half the
+# compile time of -O2 -g, which keeps the whole suite under 10 minutes on 2 cores.
+cmake -S "$root" -B "$root/build-sanitize" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DQKDLAB_SANITIZE=address,undefined \
     -DQKDLAB_BUILD_BENCH=OFF >/dev/null
 cmake --build "$root/build-sanitize" -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
