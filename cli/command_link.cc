@@ -1,7 +1,9 @@
 // qkdlab link: emulate a QKD link pulse by pulse (photon or qubit mode), estimate what Alice and Bob
 // would, and report gains, QBERs, decoy bounds, the key rate and whether an attack shows; at one
-// point or over a sweep of one parameter, as text, JSON, CSV and a gnuplot SVG over the closed form.
+// point or over a sweep of one parameter, as text, JSON, CSV and a gnuplot SVG over the expectation of
+// the exact model.
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -19,7 +21,6 @@
 #include "cli/sweep.h"
 #include "cli/table.h"
 #include "qkdlab/core/error.h"
-#include "qkdlab/qkd/analytic_rate.h"
 #include "qkdlab/qkd/emulation.h"
 #include "qkdlab/qkd/link_estimate.h"
 
@@ -65,6 +66,7 @@ std::uint64_t pulse_count(const LinkOptions& options, const qkd::Link& link) {
                           : options.mode == "qubit" ? DEFAULT_QUBIT_PULSES
                                                     : DEFAULT_PHOTON_PULSES;
     const std::string what = options.seconds ? "--seconds" : "--pulses";
+    if (!options.seconds && pulses != std::floor(pulses)) throw Error("--pulses: expected a whole number");
     if (!(pulses >= 1 && pulses <= MAX_PULSES)) {
         std::ostringstream message;
         message << what << ": the run must have between 1 and " << MAX_PULSES << " pulses, got " << pulses;
@@ -86,6 +88,7 @@ nlohmann::ordered_json point_json(const SweepPlan& plan, double value, const Poi
     if (plan.own_column) json[plan.x_name] = value;
     json["distance_km"] = r.link.channel.length_km;
     json["key_rate_per_pulse"] = e.key_rate_per_pulse;
+    json["key_rate_sigma"] = e.key_rate_sigma;
     json["key_rate_bps"] = e.key_rate_bps;
     json["qber"] = e.qber;
     json["gain"] = e.gain;
@@ -148,7 +151,8 @@ std::string summary_text(const PointResult& r, const std::string& mode, std::uin
         out << "decoy bounds: Y1 >= " << e.decoy.yield_lower << ", e1 <= " << e.decoy.error_upper << "\n";
     if (r.link.protocol == qkd::Protocol::e91) out << "CHSH S = " << e.chsh << " +- " << e.chsh_sigma << "\n";
     out << "sifted bits " << e.sifted_bits << ", QBER " << e.qber << "\n";
-    out << "key rate: " << e.key_rate_per_pulse << " bits per pulse, " << e.key_rate_bps << " bit/s\n";
+    out << "key rate: " << e.key_rate_per_pulse << " +- " << e.key_rate_sigma << " bits per pulse, " << e.key_rate_bps
+        << " bit/s\n";
     if (r.link.eve.kind != qkd::AttackKind::none)
         out << "eve learnt " << 100 * e.eve_known_fraction << "% of the sifted bits\n";
     if (e.attack_detected) {
@@ -161,6 +165,7 @@ std::string summary_text(const PointResult& r, const std::string& mode, std::uin
 }
 
 int run_link(const LinkOptions& options, Streams io) {
+    check_output_paths({{"--out", options.output.out}, {"--csv", options.output.csv}, {"--plot", options.output.plot}});
     const qkd::Link base = prepare_link(options, resolve_link(options.link));
     const qkd::Fidelity fidelity = qkd::parse_fidelity(options.mode);
     const SweepPlan plan = plan_sweep(options.output, base);
@@ -194,8 +199,8 @@ int run_link(const LinkOptions& options, Streams io) {
     nlohmann::ordered_json points = nlohmann::ordered_json::array();
     Table table;
     if (plan.own_column) table.columns.push_back(plan.x_name);
-    for (const char* column : {"distance_km", "key_rate_per_pulse", "key_rate_bps", "qber", "qber_sigma", "gain",
-                               "gain_sigma", "y1_lower", "e1_upper", "attack_detected"})
+    for (const char* column : {"distance_km", "key_rate_per_pulse", "key_rate_sigma", "key_rate_bps", "qber",
+                               "qber_sigma", "gain", "gain_sigma", "y1_lower", "e1_upper", "attack_detected"})
         table.columns.emplace_back(column);
     PlotSeries rate_points{"emulated (" + options.mode + " mode)", {}, {}, {}};
     PlotSeries qber_points = rate_points;
@@ -207,8 +212,8 @@ int run_link(const LinkOptions& options, Streams io) {
         const double gain_sigma = e.intensities.empty() ? 0.0 : e.intensities[0].gain_sigma;
         std::vector<double> row;
         if (plan.own_column) row.push_back(values[p]);
-        row.insert(row.end(), {r.link.channel.length_km, e.key_rate_per_pulse, e.key_rate_bps, e.qber, qber_sigma,
-                               e.gain, gain_sigma, e.has_decoy_bounds ? e.decoy.yield_lower : 0.0,
+        row.insert(row.end(), {r.link.channel.length_km, e.key_rate_per_pulse, e.key_rate_sigma, e.key_rate_bps, e.qber,
+                               qber_sigma, e.gain, gain_sigma, e.has_decoy_bounds ? e.decoy.yield_lower : 0.0,
                                e.has_decoy_bounds ? e.decoy.error_upper : 0.0, e.attack_detected ? 1.0 : 0.0});
         table.rows.push_back(std::move(row));
         rate_points.x.push_back(values[p]);
@@ -224,25 +229,28 @@ int run_link(const LinkOptions& options, Streams io) {
     result["link"] = qkd::to_json(base);
     result["mode"] = options.mode;
     result["seed"] = seed;
-    result["pulses_per_point"] = results.empty() ? 0 : results.front().records.pulses;
+    const bool same_pulses = std::all_of(results.begin(), results.end(), [&](const PointResult& r) {
+        return r.records.pulses == results.front().records.pulses;
+    });
+    result["pulses_per_point"] =
+        same_pulses ? nlohmann::ordered_json(results.front().records.pulses) : nlohmann::ordered_json(nullptr);
     result["sweep"] = plan.json();
     result["points"] = std::move(points);
 
     const SweepOptions& output = options.output;
     if (!output.csv.empty()) write_output(output.csv, table.csv(), io.out);
     if (!output.plot.empty()) {
-        PlotSeries rate_curve{"closed form", {}, {}, {}};
+        PlotSeries rate_curve{"expected (exact model, no Eve)", {}, {}, {}};
         PlotSeries qber_curve = rate_curve;
         const std::vector<double> grid = plan.sweep ? refine(*plan.sweep, 4) : values;
-        const qkd::DecoyAnalysis decoys = qkd::DecoyAnalysis::vacuum_weak;
         for (double x : grid) {
             qkd::Link link = plan.link_at(base, x);
-            link.eve.kind = qkd::AttackKind::none;
-            const qkd::RatePoint point = qkd::analytic_rate(link, link.protocol, decoys, false);
+            link.eve = qkd::Eavesdropper{};
+            const qkd::ExpectedRate expected = qkd::expected_rate(link);
             rate_curve.x.push_back(x);
-            rate_curve.y.push_back(point.key_rate_per_pulse);
+            rate_curve.y.push_back(expected.key_rate_per_pulse);
             qber_curve.x.push_back(x);
-            qber_curve.y.push_back(point.qber);
+            qber_curve.y.push_back(expected.qber);
         }
         plot_svg(output.plot, qkd::to_string(base.protocol) + " on " + base.name, plan.x_name,
                  {{"key rate (bits per pulse)", true, {rate_curve, rate_points}},
@@ -281,7 +289,8 @@ Command add_link_command(CLI::App& app) {
     link->add_option("--seed", options->seed, "Seed of the generator (default: random, printed)");
     add_sweep_options(
         *link, options->output, "Write JSON (schema qkdlab.link-run/1) instead of text",
-        "Also draw the emulated points with error bars over the closed form, with gnuplot, into this SVG");
+        "Also draw the emulated points with error bars over the exact model's expectation, with gnuplot, into "
+        "this SVG");
     return {link, [options](Streams io) { return run_link(*options, io); }};
 }
 

@@ -43,9 +43,12 @@ qkd::Link prepare_link(const RateOptions& options, qkd::Link link) {
     if (options.mean_pair_number)
         link = with_value(link, link_parameter("mean_pair_number"), *options.mean_pair_number);
     if (options.nu) {
+        // The weak decoy the vacuum + weak analysis uses: the weakest non-vacuum one.
         std::size_t weak = 0;
-        for (std::size_t i = 1; i < link.source.intensities.size() && weak == 0; ++i)
-            if (link.source.intensities[i].mean_photon_number > 0) weak = i;
+        for (std::size_t i = 1; i < link.source.intensities.size(); ++i) {
+            const double nu = link.source.intensities[i].mean_photon_number;
+            if (nu > 0 && (weak == 0 || nu < link.source.intensities[weak].mean_photon_number)) weak = i;
+        }
         if (weak == 0) throw Error("--nu: the link has no weak decoy intensity");
         link = with_value(link, {"nu", "/source/intensities/" + std::to_string(weak) + "/mean_photon_number"},
                           *options.nu);
@@ -68,11 +71,16 @@ nlohmann::ordered_json point_json(const SweepPlan& plan, double value, const qkd
 }
 
 int run_rate(const RateOptions& options, Streams io) {
+    check_output_paths({{"--out", options.output.out}, {"--csv", options.output.csv}, {"--plot", options.output.plot}});
     const qkd::Link base = prepare_link(options, resolve_link(options.link));
     const qkd::DecoyAnalysis decoys =
         options.decoys == "infinite" ? qkd::DecoyAnalysis::infinite : qkd::DecoyAnalysis::vacuum_weak;
-    const bool optimise = !options.keep_intensities && !options.mu && !options.mean_pair_number;
     const SweepPlan plan = plan_sweep(options.output, base);
+    // A sweep of the intensity being optimised would be undone by the optimiser: keep it as swept.
+    const bool sweeps_intensity =
+        plan.sweep && (plan.sweep->parameter.pointer == "/source/intensities/0/mean_photon_number" ||
+                       plan.sweep->parameter.pointer == "/source/mean_pair_number");
+    const bool optimise = !options.keep_intensities && !options.mu && !options.mean_pair_number && !sweeps_intensity;
     const std::string protocol_name = options.protocol.value_or(qkd::to_string(base.protocol));
 
     Table table;

@@ -24,13 +24,13 @@ void write_output(const std::string& path, const std::string& text, std::ostream
     const std::filesystem::path temp = target.string() + ".tmp." + std::to_string(::getpid());
     {
         std::ofstream file(temp, std::ios::binary | std::ios::trunc);
-        if (!file) throw std::runtime_error("cannot write '" + temp.string() + "'");
+        if (!file) throw std::runtime_error("cannot write '" + path + "'");
         file << text;
         file.close();
         if (!file) {
             std::error_code ignored;
             std::filesystem::remove(temp, ignored);
-            throw std::runtime_error("cannot write '" + temp.string() + "'");
+            throw std::runtime_error("cannot write '" + path + "'");
         }
     }
     std::error_code ec;
@@ -39,6 +39,23 @@ void write_output(const std::string& path, const std::string& text, std::ostream
         std::error_code ignored;
         std::filesystem::remove(temp, ignored);
         throw std::runtime_error("cannot write '" + path + "': " + ec.message());
+    }
+}
+
+void check_output_paths(const std::vector<std::pair<std::string, std::string>>& option_and_path) {
+    std::vector<std::pair<std::string, std::filesystem::path>> seen;
+    for (const auto& [option, path] : option_and_path) {
+        if (path.empty() || path == "-") continue;
+        std::error_code ec;
+        const std::filesystem::path full = std::filesystem::weakly_canonical(path, ec);
+        const std::filesystem::path folder = (ec ? std::filesystem::path(path) : full).parent_path();
+        if (!folder.empty() && !std::filesystem::is_directory(folder, ec)) {
+            throw Error(option + " '" + path + "': the folder '" + folder.string() + "' does not exist");
+        }
+        for (const auto& [other_option, other] : seen) {
+            if (other == full) throw Error(option + " and " + other_option + " name the same file '" + path + "'");
+        }
+        seen.emplace_back(option, full);
     }
 }
 

@@ -116,7 +116,13 @@ qkd::Link with_parameter(const qkd::Link& link, const LinkParameter& parameter, 
     } catch (const nlohmann::json::exception&) {
         throw ConfigError(parameter.pointer, "no such place in the link's configuration");
     }
-    return qkd::parse_link(document.dump(), parameter.name + "=" + value);
+    std::string text;
+    try {
+        text = document.dump();
+    } catch (const nlohmann::json::exception&) {
+        throw ConfigError(parameter.pointer, "the value is not valid UTF-8");
+    }
+    return qkd::parse_link(text, parameter.name + "=" + value);
 }
 
 qkd::Link with_value(const qkd::Link& link, const LinkParameter& parameter, double value) {

@@ -200,8 +200,10 @@ std::vector<double> click_patterns(const Branch& branch, const Side& alice, cons
             s[0] += branch.photon[j];
         }
         sums[r] = s;
-        double log_silent = std::popcount(r & alice.mask()) * alice.log_silent_dark +
-                            std::popcount(r & bob.mask()) * bob.log_silent_dark;
+        // n * log(1 - p_dark), with 0 for no detector even when p_dark = 1 (0 * -inf is NaN).
+        const auto silent_dark = [](unsigned n, double log_silent_dark) { return n ? n * log_silent_dark : 0.0; };
+        double log_silent = silent_dark(std::popcount(r & alice.mask()), alice.log_silent_dark) +
+                            silent_dark(std::popcount(r & bob.mask()), bob.log_silent_dark);
         const double pi = std::min(s[0], 1.0);
         const double log_miss = pi < 1 ? std::log1p(-pi) : -std::numeric_limits<double>::infinity();
         switch (branch.kind) {

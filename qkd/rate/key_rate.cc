@@ -32,8 +32,11 @@ double error_rate(double e) { return std::clamp(e, 0.0, 0.5); }
 DecoyBounds clamp_bounds(double yield_lower, double error_numerator, double error_denominator_per_yield) {
     DecoyBounds b;
     b.yield_lower = std::isfinite(yield_lower) ? std::clamp(yield_lower, 0.0, 1.0) : 0.0;
-    b.error_upper =
-        b.yield_lower > 0 ? error_rate(error_numerator / (error_denominator_per_yield * b.yield_lower)) : 0.5;
+    // A negative numerator (measured values off by statistical fluctuation, e.g. the vacuum's yield
+    // above the weak decoy's error count) certifies nothing: the trivial bound 1/2, not 0.
+    b.error_upper = b.yield_lower > 0 && error_numerator >= 0
+                        ? error_rate(error_numerator / (error_denominator_per_yield * b.yield_lower))
+                        : 0.5;
     return b;
 }
 

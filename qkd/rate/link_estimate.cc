@@ -280,4 +280,21 @@ LinkEstimate estimate_link(const Link& link, const RawRecords& records) {
     return estimate;
 }
 
+ExpectedRate expected_rate(const Link& link) {
+    check(link);
+    const ExpectedStatistics expected = expected_statistics(link);
+    Statistics s;
+    for (std::size_t k = 0; k < expected.intensities.size(); ++k) {
+        const double mu = link.source.kind == SourceKind::weak_coherent ? link.source.intensities[k].mean_photon_number
+                          : link.source.kind == SourceKind::entangled_pairs ? link.source.mean_pair_number
+                                                                            : 1.0;
+        s.intensities.push_back({mu, expected.intensities[k].gain, expected.intensities[k].qber});
+    }
+    s.chsh = expected.chsh;
+    // E91: the settings are uniform, so 2 of the 9 setting pairs are key pairs (raw_records.h).
+    s.key_share = expected.intensities.at(0).gain * 2.0 / 9.0;
+    const Rate rate = key_rate(link, s);
+    return {rate.per_pulse, s.intensities[0].gain, s.intensities[0].qber, rate.has_decoy_bounds, rate.decoy};
+}
+
 }  // namespace qkdlab::qkd

@@ -54,6 +54,16 @@ TEST(command_rate, given_intensities_are_kept_and_single_photon_is_a_protocol) {
     EXPECT_GT(jb["points"][0]["key_rate_per_pulse"].get<double>(), 0);
 }
 
+TEST(command_rate, a_sweep_of_the_signal_intensity_is_not_optimised_away) {
+    const auto r = run_cli({"rate", "--sweep", "mu=0.2:0.8:0.3", "--json"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_FALSE(j["optimise_intensity"]);
+    ASSERT_EQ(j["points"].size(), 3u);
+    for (std::size_t i = 0; i < 3; ++i)
+        EXPECT_DOUBLE_EQ(j["points"][i]["intensities"][0].get<double>(), 0.2 + 0.3 * static_cast<double>(i));
+}
+
 TEST(command_rate, writes_csv_and_a_plot) {
     const auto csv = scratch("rate.csv"), svg = scratch("rate.svg");
     const auto r = run_cli({"rate", "--preset", "entangled-50km", "--sweep", "distance_km=10:100:30", "--csv",
@@ -83,6 +93,9 @@ TEST(command_rate, bad_input_names_the_place_and_writes_nothing) {
         {{"--protocol", "bbm92"}, "/protocol"},
         {{"--preset", "nowhere"}, "nowhere"},
         {{"--link", "/nonexistent/link.json"}, "/nonexistent/link.json"},
+        {{"--csv", out.string()}, "name the same file"},
+        {{"--plot", "/nonexistent/folder/p.svg"}, "does not exist"},
+        {{"--set", "/name=\xff"}, "not valid UTF-8"},
     };
     for (const Case& c : cases) {
         std::vector<std::string> args = {"rate", "--out", out.string()};

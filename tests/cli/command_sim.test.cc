@@ -14,7 +14,6 @@ using testing::run_cli;
 using testing::scratch;
 using testing::testdata;
 
-
 }  // namespace
 
 TEST(command_sim, counts_in_text_with_the_seed_on_stderr) {

@@ -613,3 +613,17 @@ TEST(detection_model, rejects_links_that_do_not_fit) {
 }
 
 }  // namespace qkdlab::qkd
+
+namespace qkdlab::qkd {
+
+// Detectors that always click (dark-count probability 1): every pulse is a coincidence.
+TEST(detection_model, detectors_that_always_click_give_certain_coincidences) {
+    Link link = link_preset("entangled-50km");
+    link.detectors.dark_count_probability = 1;
+    const ExpectedStatistics s = expected_statistics(link);
+    EXPECT_DOUBLE_EQ(s.intensities.at(0).gain, 1.0);
+    EXPECT_DOUBLE_EQ(s.alice_click_probability, 1.0);
+    EXPECT_DOUBLE_EQ(s.bob_click_probability, 1.0);
+}
+
+}  // namespace qkdlab::qkd

@@ -47,4 +47,16 @@ struct LinkEstimate {
 
 LinkEstimate estimate_link(const Link& link, const RawRecords& records);
 
+// What estimate_link converges to as a run grows: the same formulas on the exact expectation of the
+// link (detection_model.h: dead time, afterpulses and the configured Eve included) instead of
+// measured values. The curve that emulated points are drawn over.
+struct ExpectedRate {
+    double key_rate_per_pulse = 0;
+    double gain = 0;  // of the signal (entangled: coincidences per pulse)
+    double qber = 0;  // of the signal's sifted bits (E91: of the key settings)
+    bool has_decoy_bounds = false;
+    DecoyBounds decoy;
+};
+ExpectedRate expected_rate(const Link& link);
+
 }  // namespace qkdlab::qkd
