@@ -465,26 +465,6 @@ std::uint64_t dead_gates(const Detectors& detectors, double clock_hz) {
     return gates > 0 ? static_cast<std::uint64_t>(gates) : 0;
 }
 
-ArmLoss arm_loss(const Link& link) {
-    const Channel& channel = link.channel;
-    const double total = channel.kind == ChannelKind::free_space
-                             ? channel.extra_loss_db
-                             : channel.loss_db_per_km * channel.length_km + channel.extra_loss_db;
-    ArmLoss loss;
-    if (link.source.kind != SourceKind::entangled_pairs) {
-        loss.bob_db = total;
-        return loss;
-    }
-    const double position = link.source.position_km;
-    if (channel.kind == ChannelKind::fibre) {
-        loss.alice_db = channel.loss_db_per_km * position;
-    } else {
-        loss.alice_db = channel.length_km > 0 ? channel.extra_loss_db * position / channel.length_km : 0;
-    }
-    loss.bob_db = total - loss.alice_db;
-    return loss;
-}
-
 PulseModel pulse_model(const Link& link) {
     const bool entangled = link.source.kind == SourceKind::entangled_pairs;
     const bool entangled_protocol = link.protocol == Protocol::bbm92 || link.protocol == Protocol::e91;

@@ -1,5 +1,6 @@
 #include "qkdlab/qkd/link.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -488,6 +489,29 @@ double channel_loss_db(const Channel& channel) {
     return channel.loss_db_per_km * channel.length_km + channel.extra_loss_db;
 }
 
+double sifting_factor(const Link& link) {
+    const double pz = link.z_basis_probability;
+    return pz * pz + (1 - pz) * (1 - pz);
+}
+
+ArmLoss arm_loss(const Link& link) {
+    const Channel& channel = link.channel;
+    const double total = channel_loss_db(channel);
+    ArmLoss loss;
+    if (link.source.kind != SourceKind::entangled_pairs) {
+        loss.bob_db = total;
+        return loss;
+    }
+    const double position = link.source.position_km;
+    if (channel.kind == ChannelKind::fibre) {
+        loss.alice_db = channel.loss_db_per_km * position;
+    } else {
+        loss.alice_db = channel.length_km > 0 ? channel.extra_loss_db * position / channel.length_km : 0;
+    }
+    loss.bob_db = std::max(0.0, total - loss.alice_db);
+    return loss;
+}
+
 double receiver_dark_count_probability(const Detectors& detectors) {
     const double detectors_per_receiver = detectors.basis_choice == BasisChoice::active ? 2 : 4;
     // 1 - (1 - p)^k without the cancellation of 1 - (1 - tiny).
@@ -508,8 +532,7 @@ LinkParameters analytic_parameters(const Link& link) {
     parameters.dark_count_probability = receiver_dark_count_probability(link.detectors);
     parameters.misalignment = link.channel.misalignment;
     parameters.error_correction_efficiency = link.error_correction_efficiency;
-    const double pz = link.z_basis_probability;
-    parameters.sifting_factor = pz * pz + (1 - pz) * (1 - pz);
+    parameters.sifting_factor = sifting_factor(link);
     return parameters;
 }
 

@@ -69,13 +69,4 @@ GateOccupancy gate_occupancy(const PulseModel& model);
 // d = ceil(dead_time_ns * clock_hz / 1e9 - 1e-9), the convention of the whole project.
 std::uint64_t dead_gates(const Detectors& detectors, double clock_hz);
 
-// The total loss of each arm in dB: prepare and measure: {0, channel}; entangled source: Alice's
-// arm (the source's position) and Bob's (the rest, with the extra loss; free space: the fixed loss
-// split in proportion to distance).
-struct ArmLoss {
-    double alice_db = 0;
-    double bob_db = 0;
-};
-ArmLoss arm_loss(const Link& link);
-
 }  // namespace qkdlab::qkd::detail

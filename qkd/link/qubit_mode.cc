@@ -294,7 +294,7 @@ class PrepareMeasure {
           rng_(rng),
           alice_(bb84_settings(link.z_basis_probability)),
           bob_(link.detectors, bb84_settings(link.z_basis_probability), link.clock_hz),
-          eta_channel_(transmittance(detail::arm_loss(link).bob_db)),
+          eta_channel_(transmittance(arm_loss(link).bob_db)),
           misalignment_(qsim::KrausChannel::depolarizing(2 * link.channel.misalignment)) {
         const auto& intensities = link.source.intensities;
         if (link.source.kind == SourceKind::weak_coherent) {
@@ -513,8 +513,8 @@ class EntangledPairs {
           misalignment_(qsim::KrausChannel::depolarizing(2 * link.channel.misalignment)),
           registers_(2 * MAX_DICKE_PAIRS + 1),
           by_weight_(MAX_DICKE_PAIRS + 1) {
-        // Alice's arm is the fibre up to the source, Bob's the rest (detection_model.cc: arm_loss)
-        const detail::ArmLoss loss = detail::arm_loss(link);
+        // Alice's arm is the fibre up to the source, Bob's the rest (link.h: arm_loss)
+        const ArmLoss loss = arm_loss(link);
         eta_alice_ = transmittance(loss.alice_db) * link.detectors.efficiency;
         eta_bob_ = transmittance(loss.bob_db) * link.detectors.efficiency;
     }

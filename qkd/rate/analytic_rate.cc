@@ -39,27 +39,18 @@ void check_protocol_fits(const Link& link, Protocol protocol) {
     }
 }
 
-// The entangled-pair link in MFL's model: Alice's arm is the channel's first position_km (fibre:
-// loss_db_per_km * position_km; free space: the fixed loss in proportion to the distance), Bob's arm the
-// rest; both sides use the link's detectors.
+// The entangled-pair link in MFL's model: each arm's loss (link.h: arm_loss); both sides use the
+// link's detectors.
 PairLinkParameters pair_link_parameters(const Link& link) {
-    const Channel& channel = link.channel;
-    double alice_loss_db = 0;
-    if (channel.kind == ChannelKind::fibre) {
-        alice_loss_db = channel.loss_db_per_km * link.source.position_km;
-    } else if (channel.length_km > 0) {
-        alice_loss_db = channel.extra_loss_db * link.source.position_km / channel.length_km;
-    }
-    const double bob_loss_db = std::max(0.0, channel_loss_db(channel) - alice_loss_db);
+    const ArmLoss loss = arm_loss(link);
     PairLinkParameters parameters;
-    parameters.alice_transmittance = std::pow(10.0, -alice_loss_db / 10) * link.detectors.efficiency;
-    parameters.bob_transmittance = std::pow(10.0, -bob_loss_db / 10) * link.detectors.efficiency;
+    parameters.alice_transmittance = std::pow(10.0, -loss.alice_db / 10) * link.detectors.efficiency;
+    parameters.bob_transmittance = std::pow(10.0, -loss.bob_db / 10) * link.detectors.efficiency;
     parameters.alice_dark_count_probability = receiver_dark_count_probability(link.detectors);
     parameters.bob_dark_count_probability = parameters.alice_dark_count_probability;
-    parameters.misalignment = channel.misalignment;
+    parameters.misalignment = link.channel.misalignment;
     parameters.error_correction_efficiency = link.error_correction_efficiency;
-    const double pz = link.z_basis_probability;
-    parameters.sifting_factor = pz * pz + (1 - pz) * (1 - pz);
+    parameters.sifting_factor = sifting_factor(link);
     return parameters;
 }
 

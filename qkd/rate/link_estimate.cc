@@ -64,8 +64,7 @@ struct Rate {
 
 // The rates of analytic_rate.h on the given statistics: per pulse sent, never negative.
 Rate key_rate(const Link& link, const Statistics& s) {
-    const double pz = link.z_basis_probability;
-    const double q = pz * pz + (1 - pz) * (1 - pz);
+    const double q = sifting_factor(link);
     const double f = link.error_correction_efficiency;
     Rate rate;
     const ObservedIntensity& first = s.intensities.at(0);

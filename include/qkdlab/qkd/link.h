@@ -128,11 +128,21 @@ AttackKind parse_attack(std::string_view name);
 
 // The total loss of the channel in dB (fibre: loss_db_per_km * length_km + extra_loss_db).
 double channel_loss_db(const Channel& channel);
+// The loss of each arm in dB. Prepare and measure: {0, channel_loss_db}. Entangled source: Alice's
+// arm runs up to the source (fibre: loss_db_per_km * position_km; free space: the fixed loss in
+// proportion to the distance), Bob's arm is the rest, extra loss included.
+struct ArmLoss {
+    double alice_db = 0;
+    double bob_db = 0;
+};
+ArmLoss arm_loss(const Link& link);
 // The dark-count probability of one receiver per gate: 1 - (1 - p_dark)^k, with k = 2 detectors
 // for active basis choice and 4 for passive (Y0 in the analytic formulas).
 double receiver_dark_count_probability(const Detectors& detectors);
+// The share of detections whose bases match: q = pz^2 + (1 - pz)^2 with pz = z_basis_probability.
+double sifting_factor(const Link& link);
 // The closed-form parameters of a prepare-and-measure link (key_rate.h): transmittance split as
-// detector_efficiency and loss, Y0 from receiver_dark_count_probability, q = pz^2 + (1 - pz)^2.
+// detector_efficiency and loss, Y0 from receiver_dark_count_probability, q = sifting_factor.
 LinkParameters analytic_parameters(const Link& link);
 
 }  // namespace qkdlab::qkd
