@@ -17,6 +17,7 @@ using AddCommand = Command (*)(CLI::App&);
 constexpr AddCommand COMMANDS[] = {
     add_sim_command,
     add_link_command,
+    add_node_command,
     add_rate_command,
     add_demo_command,
 };

@@ -23,5 +23,6 @@ Command add_sim_command(CLI::App& app);
 Command add_demo_command(CLI::App& app);
 Command add_rate_command(CLI::App& app);
 Command add_link_command(CLI::App& app);
+Command add_node_command(CLI::App& app);
 
 }  // namespace qkdlab::cli

@@ -18,11 +18,13 @@
 #include "cli/files.h"
 #include "cli/link_input.h"
 #include "cli/plot.h"
+#include "cli/postprocess_report.h"
 #include "cli/sweep.h"
 #include "cli/table.h"
 #include "qkdlab/core/error.h"
 #include "qkdlab/qkd/emulation.h"
 #include "qkdlab/qkd/link_estimate.h"
+#include "qkdlab/qkd/postprocess.h"
 
 namespace qkdlab::cli {
 namespace {
@@ -41,6 +43,11 @@ struct LinkOptions {
     std::optional<std::string> eve;
     std::optional<double> eve_fraction;
     std::optional<std::uint64_t> seed;
+    bool postprocess = false;
+    PostprocessInput postprocessing;
+    std::uint64_t auth_pool_bits = std::uint64_t{1} << 20;
+    std::string alice_keys;
+    std::string bob_keys;
     SweepOptions output;
 };
 
@@ -79,6 +86,7 @@ struct PointResult {
     qkd::Link link;
     qkd::RawRecords records;
     qkd::LinkEstimate estimate;
+    std::optional<qkd::PostprocessRun> postprocessed;
     double run_time_s = 0;
 };
 
@@ -124,6 +132,7 @@ nlohmann::ordered_json point_json(const SweepPlan& plan, double value, const Poi
         {"pulses", rec.pulses},         {"detections", rec.detections()}, {"alice_clicks", rec.alice_clicks},
         {"bob_clicks", rec.bob_clicks}, {"dead_pulses", rec.dead_pulses}, {"record_bytes", rec.record_bytes()}};
     json["emulated_seconds"] = static_cast<double>(rec.pulses) / r.link.clock_hz;
+    if (r.postprocessed) json["postprocess"] = run_json(*r.postprocessed);
     json["run_time_s"] = r.run_time_s;
     json["pulses_per_second"] = r.run_time_s > 0 ? static_cast<double>(rec.pulses) / r.run_time_s : 0.0;
     return json;
@@ -161,12 +170,31 @@ std::string summary_text(const PointResult& r, const std::string& mode, std::uin
     } else {
         out << "no attack detected\n";
     }
+    if (r.postprocessed) out << block_text(r.postprocessed->alice.report);
     return out.str();
 }
 
+// The pre-shared authentication key both parties start from: uniform bits from the run's seed (a
+// simulation; `qkdlab node` reads it from a file).
+core::BitVector pre_shared_key(std::uint64_t bits, std::uint64_t seed) {
+    core::Rng rng(point_seed(seed, ~std::uint64_t{0}));
+    core::BitVector key(bits);
+    for (core::BitVector::Word& word : key.words()) word = rng();
+    key.resize(bits);
+    return key;
+}
+
 int run_link(const LinkOptions& options, Streams io) {
-    check_output_paths({{"--out", options.output.out}, {"--csv", options.output.csv}, {"--plot", options.output.plot}});
+    check_output_paths({{"--out", options.output.out},
+                        {"--csv", options.output.csv},
+                        {"--plot", options.output.plot},
+                        {"--alice-keys", options.alice_keys},
+                        {"--bob-keys", options.bob_keys}});
+    if (!options.postprocess && (!options.alice_keys.empty() || !options.bob_keys.empty()))
+        throw Error("--alice-keys and --bob-keys need --postprocess");
     const qkd::Link base = prepare_link(options, resolve_link(options.link));
+    if (options.postprocess && options.auth_pool_bits < 1024)
+        throw Error("--auth-pool-bits: expected at least 1024, got " + std::to_string(options.auth_pool_bits));
     const qkd::Fidelity fidelity = qkd::parse_fidelity(options.mode);
     const SweepPlan plan = plan_sweep(options.output, base);
     const std::vector<double>& values = plan.values;
@@ -175,8 +203,11 @@ int run_link(const LinkOptions& options, Streams io) {
     const auto start = std::chrono::steady_clock::now();
 
     std::vector<PointResult> results;
+    KeyFileSink alice_keys(options.alice_keys, "alice"), bob_keys(options.bob_keys, "bob");
     for (std::size_t p = 0; p < values.size(); ++p) {
-        PointResult r{plan.link_at(base, values[p]), {}, {}, 0};
+        PointResult r{plan.link_at(base, values[p]), {}, {}, {}, 0};
+        const std::optional<qkd::PostprocessOptions> postprocessing =
+            options.postprocess ? std::optional(postprocess_options(options.postprocessing, r.link)) : std::nullopt;
         const std::uint64_t pulses = pulse_count(options, r.link);
         auto last_report = std::chrono::steady_clock::now();
         const qkd::Progress progress = [&](std::uint64_t done, std::uint64_t total) {
@@ -192,6 +223,13 @@ int run_link(const LinkOptions& options, Streams io) {
         const auto point_start = std::chrono::steady_clock::now();
         r.records = qkd::emulate(r.link, fidelity, pulses, rng, progress);
         r.estimate = qkd::estimate_link(r.link, r.records);
+        if (postprocessing) {
+            const std::uint64_t point = plan.sweep ? point_seed(seed, p) : seed;
+            r.postprocessed = qkd::postprocess_in_process(r.records, r.link, *postprocessing, point,
+                                                          pre_shared_key(options.auth_pool_bits, point));
+            if (r.postprocessed->alice.key) alice_keys.deliver(std::move(*r.postprocessed->alice.key));
+            if (r.postprocessed->bob.key) bob_keys.deliver(std::move(*r.postprocessed->bob.key));
+        }
         r.run_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - point_start).count();
         results.push_back(std::move(r));
     }
@@ -202,6 +240,10 @@ int run_link(const LinkOptions& options, Streams io) {
     for (const char* column : {"distance_km", "key_rate_per_pulse", "key_rate_sigma", "key_rate_bps", "qber",
                                "qber_sigma", "gain", "gain_sigma", "y1_lower", "e1_upper", "attack_detected"})
         table.columns.emplace_back(column);
+    if (options.postprocess) {
+        for (const char* column : {"final_key_bits", "secret_key_rate_bps", "keys_identical"})
+            table.columns.emplace_back(column);
+    }
     PlotSeries rate_points{"emulated (" + options.mode + " mode)", {}, {}, {}};
     PlotSeries qber_points = rate_points;
     for (std::size_t p = 0; p < results.size(); ++p) {
@@ -215,6 +257,12 @@ int run_link(const LinkOptions& options, Streams io) {
         row.insert(row.end(), {r.link.channel.length_km, e.key_rate_per_pulse, e.key_rate_sigma, e.key_rate_bps, e.qber,
                                qber_sigma, e.gain, gain_sigma, e.has_decoy_bounds ? e.decoy.yield_lower : 0.0,
                                e.has_decoy_bounds ? e.decoy.error_upper : 0.0, e.attack_detected ? 1.0 : 0.0});
+        if (r.postprocessed) {
+            const qkd::BlockReport& a = r.postprocessed->alice.report;
+            row.insert(row.end(), {static_cast<double>(a.final_key_bits),
+                                   static_cast<double>(a.final_key_bits) / a.emulated_seconds,
+                                   a.keys_identical && *a.keys_identical ? 1.0 : 0.0});
+        }
         table.rows.push_back(std::move(row));
         rate_points.x.push_back(values[p]);
         rate_points.y.push_back(e.key_rate_per_pulse);
@@ -235,10 +283,22 @@ int run_link(const LinkOptions& options, Streams io) {
     result["pulses_per_point"] =
         same_pulses ? nlohmann::ordered_json(results.front().records.pulses) : nlohmann::ordered_json(nullptr);
     result["sweep"] = plan.json();
+    if (options.postprocess) {
+        const qkd::PostprocessOptions used = postprocess_options(options.postprocessing, base);
+        result["postprocess_options"] = {{"reconciliation", qkd::to_string(used.reconciliation)},
+                                         {"sample_fraction", used.estimation.sample_fraction},
+                                         {"pe_failure", used.estimation.failure_probability},
+                                         {"abort_efficiency", used.estimation.reconciliation_efficiency},
+                                         {"epsilon_sec", used.epsilon_sec},
+                                         {"epsilon_cor", used.epsilon_cor},
+                                         {"auth_pool_bits", options.auth_pool_bits}};
+    }
     result["points"] = std::move(points);
 
     const SweepOptions& output = options.output;
     if (!output.csv.empty()) write_output(output.csv, table.csv(), io.out);
+    alice_keys.write(io.out);
+    bob_keys.write(io.out);
     if (!output.plot.empty()) {
         PlotSeries rate_curve{"expected (exact model, no Eve)", {}, {}, {}};
         PlotSeries qber_curve = rate_curve;
@@ -287,6 +347,15 @@ Command add_link_command(CLI::App& app) {
         ->check(CLI::IsMember({"none", "intercept-resend", "pns", "beam-splitting"}));
     link->add_option("--eve-fraction", options->eve_fraction, "intercept-resend: the share of pulses attacked");
     link->add_option("--seed", options->seed, "Seed of the generator (default: random, printed)");
+    link->add_flag("--postprocess", options->postprocess,
+                   "Run the whole post-processing chain on each point's records (Alice and Bob in two threads over an "
+                   "authenticated in-process channel) and report every stage");
+    add_postprocess_options(*link, options->postprocessing);
+    link->add_option("--auth-pool-bits", options->auth_pool_bits,
+                     "Size of the pre-shared authentication key both parties start from (drawn from the seed)")
+        ->capture_default_str();
+    link->add_option("--alice-keys", options->alice_keys, "Write Alice's key blocks to this JSON file (qkdlab.keys/1)");
+    link->add_option("--bob-keys", options->bob_keys, "Write Bob's key blocks to this JSON file (qkdlab.keys/1)");
     add_sweep_options(
         *link, options->output, "Write JSON (schema qkdlab.link-run/1) instead of text",
         "Also draw the emulated points with error bars over the exact model's expectation, with gnuplot, into "

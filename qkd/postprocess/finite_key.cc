@@ -10,6 +10,15 @@
 namespace qkdlab::qkd {
 namespace {
 
+void check_epsilons_and_leakage(double epsilon_sec, double epsilon_cor, double leaked_bits) {
+    for (double eps : {epsilon_sec, epsilon_cor}) {
+        if (!(eps > 0 && eps < 1))
+            throw Error("epsilon_sec and epsilon_cor must lie in (0, 1), got " + std::to_string(eps));
+    }
+    if (!(leaked_bits >= 0) || !std::isfinite(leaked_bits))
+        throw Error("the leaked bits must be finite and >= 0, got " + std::to_string(leaked_bits));
+}
+
 void check(const FiniteKeyInput& in) {
     const auto& mu = in.mean_photon_numbers;
     for (double k : mu) {
@@ -27,12 +36,7 @@ void check(const FiniteKeyInput& in) {
         sum += p;
     }
     if (std::abs(sum - 1) > 1e-9) throw Error("the intensity probabilities must sum to 1, got " + std::to_string(sum));
-    for (double eps : {in.epsilon_sec, in.epsilon_cor}) {
-        if (!(eps > 0 && eps < 1))
-            throw Error("epsilon_sec and epsilon_cor must lie in (0, 1), got " + std::to_string(eps));
-    }
-    if (!(in.leaked_bits >= 0) || !std::isfinite(in.leaked_bits))
-        throw Error("the leaked bits must be finite and >= 0, got " + std::to_string(in.leaked_bits));
+    check_epsilons_and_leakage(in.epsilon_sec, in.epsilon_cor, in.leaked_bits);
     for (const BasisCounts* b : {&in.key_basis, &in.test_basis}) {
         for (std::size_t k = 0; k < 3; ++k) {
             if (b->errors[k] > b->detections[k]) {
@@ -96,6 +100,14 @@ double gamma_deviation(double a, double b, double c, double d) {
     return std::sqrt((c + d) * spread / (c * d * std::log(2.0)) * log_term);
 }
 
+// LCWXZ eq. (1) from the bounds, and its floor at zero.
+void finish_length(FiniteKeyLength& out, double leaked_bits, double epsilon_sec, double epsilon_cor) {
+    FiniteKeyBounds& b = out.bounds;
+    b.secret_bits = b.key_vacuum_events + b.key_single_photon_events * (1 - binary_entropy(b.phase_error_rate)) -
+                    leaked_bits - 6 * std::log2(21 / epsilon_sec) - std::log2(2 / epsilon_cor);
+    out.length = b.secret_bits >= 1 ? static_cast<std::uint64_t>(std::floor(b.secret_bits)) : 0;
+}
+
 }  // namespace
 
 FiniteKeyLength finite_key_length(const FiniteKeyInput& in) {
@@ -119,10 +131,27 @@ FiniteKeyLength finite_key_length(const FiniteKeyInput& in) {
         b.phase_error_rate =
             std::min(0.5, rate + gamma_deviation(in.epsilon_sec, rate, test.single_photon, key.single_photon));
     }
-    // LCWXZ eq. (1).
-    b.secret_bits = key.vacuum + key.single_photon * (1 - binary_entropy(b.phase_error_rate)) - in.leaked_bits -
-                    6 * std::log2(21 / in.epsilon_sec) - std::log2(2 / in.epsilon_cor);
-    out.length = b.secret_bits >= 1 ? static_cast<std::uint64_t>(std::floor(b.secret_bits)) : 0;
+    finish_length(out, in.leaked_bits, in.epsilon_sec, in.epsilon_cor);
+    return out;
+}
+
+FiniteKeyLength finite_key_length(const EntangledFiniteKeyInput& in) {
+    check_epsilons_and_leakage(in.epsilon_sec, in.epsilon_cor, in.leaked_bits);
+    if (in.test_errors > in.test_detections) {
+        throw Error("the test basis has " + std::to_string(in.test_errors) + " errors among " +
+                    std::to_string(in.test_detections) + " detections");
+    }
+    FiniteKeyLength out;
+    FiniteKeyBounds& b = out.bounds;
+    b.key_single_photon_events = static_cast<double>(in.key_detections);
+    b.test_single_photon_events = static_cast<double>(in.test_detections);
+    b.test_single_photon_errors = static_cast<double>(in.test_errors);
+    if (in.key_detections > 0 && in.test_detections > 0) {
+        const double rate = b.test_single_photon_errors / b.test_single_photon_events;
+        b.phase_error_rate = std::min(0.5, rate + gamma_deviation(in.epsilon_sec, rate, b.test_single_photon_events,
+                                                                  b.key_single_photon_events));
+    }
+    finish_length(out, in.leaked_bits, in.epsilon_sec, in.epsilon_cor);
     return out;
 }
 

@@ -141,6 +141,51 @@ core::BitVector select_bits(const core::BitVector& bits, const core::BitVector& 
     return out;
 }
 
+Disclosure disclose(const SiftedKey& own, const KeySample& sample) {
+    return {select_bits(own.key, sample.mask, true), own.test};
+}
+
+ParameterEstimate assess_disclosures(const SiftedKey& own, const KeySample& sample, const Disclosure& alice,
+                                     const Disclosure& bob, const EstimationOptions& options) {
+    check(options);
+    if (sample.mask.size() != own.key.size() || own.test_settings.size() != own.test.size()) {
+        throw Error("assess_disclosures: a sample of " + std::to_string(sample.mask.size()) + " positions for " +
+                    std::to_string(own.key.size()) + " key bits");
+    }
+    for (const Disclosure* d : {&alice, &bob}) {
+        if (d->sample_bits.size() != sample.bits || d->test_bits.size() != own.test.size()) {
+            throw Error("assess_disclosures: a disclosure of " + std::to_string(d->sample_bits.size()) +
+                        " sample and " + std::to_string(d->test_bits.size()) + " test bits; expected " +
+                        std::to_string(sample.bits) + " and " + std::to_string(own.test.size()));
+        }
+    }
+    ParameterEstimate out;
+    const double f = options.reconciliation_efficiency, eps = options.failure_probability;
+    out.qber_limit = qber_limit(f);
+    out.sifted_key_bits = own.key.size();
+    if (sample.bits == 0) return out;  // aborted: no_key
+    out.bit_error = clopper_pearson(alice.sample_bits.hamming_distance(bob.sample_bits), sample.bits, eps);
+    core::BitVector differ = alice.test_bits;
+    differ ^= bob.test_bits;
+    std::uint64_t test_errors = 0;
+    for (std::size_t i = 0; i < differ.size(); ++i) {
+        BitTally& tally = out.test_by_settings[own.test_settings[i] & 63u];
+        ++tally.bits;
+        tally.errors += differ[i];
+        test_errors += differ[i];
+    }
+    out.phase_error =
+        own.protocol == Protocol::e91 ? out.bit_error : clopper_pearson(test_errors, own.test.size(), eps);
+    out.disclosed_bits = sample.bits + own.test.size();
+    if (leaves_no_key(out.phase_error.upper, out.bit_error.upper, f)) {
+        out.reason = AbortReason::qber_above_limit;
+        return out;
+    }
+    out.aborted = false;
+    out.reason = AbortReason::none;
+    return out;
+}
+
 ParameterEstimate estimate_parameters(const SiftedKey& alice, const SiftedKey& bob, const EstimationOptions& options,
                                       core::Rng& rng) {
     check(options);
@@ -151,36 +196,9 @@ ParameterEstimate estimate_parameters(const SiftedKey& alice, const SiftedKey& b
                     std::to_string(alice.key.size()) + " and " + std::to_string(bob.key.size()) + " key bits, " +
                     std::to_string(alice.test.size()) + " and " + std::to_string(bob.test.size()) + " test bits)");
     }
-    ParameterEstimate out;
-    const double f = options.reconciliation_efficiency, eps = options.failure_probability;
-    out.qber_limit = qber_limit(f);
-    out.sifted_key_bits = alice.key.size();
-
     const KeySample sample = draw_sample(alice.key.size(), options.sample_fraction, rng);
-    if (sample.bits == 0) return out;  // aborted: no_key
-    core::BitVector alice_sample = select_bits(alice.key, sample.mask, true);
-    core::BitVector bob_sample = select_bits(bob.key, sample.mask, true);
-    out.bit_error = clopper_pearson(alice_sample.hamming_distance(bob_sample), sample.bits, eps);
-
-    core::BitVector differ = alice.test;
-    differ ^= bob.test;
-    std::uint64_t test_errors = 0;
-    for (std::size_t i = 0; i < differ.size(); ++i) {
-        BitTally& tally = out.test_by_settings[alice.test_settings[i] & 63u];
-        ++tally.bits;
-        tally.errors += differ[i];
-        test_errors += differ[i];
-    }
-    out.phase_error =
-        alice.protocol == Protocol::e91 ? out.bit_error : clopper_pearson(test_errors, alice.test.size(), eps);
-    out.disclosed_bits = sample.bits + alice.test.size();
-
-    if (leaves_no_key(out.phase_error.upper, out.bit_error.upper, f)) {
-        out.reason = AbortReason::qber_above_limit;
-        return out;
-    }
-    out.aborted = false;
-    out.reason = AbortReason::none;
+    ParameterEstimate out = assess_disclosures(alice, sample, disclose(alice, sample), disclose(bob, sample), options);
+    if (out.aborted) return out;
     out.alice_key = select_bits(alice.key, sample.mask, false);
     out.bob_key = select_bits(bob.key, sample.mask, false);
     out.key_pulse_index.reserve(out.alice_key.size());

@@ -283,5 +283,35 @@ TEST(finite_key, rejects_bad_input) {
     EXPECT_THROW((void)finite_key_length(in), Error);
 }
 
+// The entangled-source bound: zero for a tiny block, and for a large one the Shor-Preskill rate
+// n_Z (1 - h(e_X)) - lambda within the stated finite-size terms: gamma shrinks as 1/sqrt(n), so at
+// n_Z = n_X = 1e9 and e = 2% the phase error bound exceeds e by less than 1e-3.
+TEST(finite_key, entangled_zero_for_tiny_blocks_and_tends_to_shor_preskill) {
+    EntangledFiniteKeyInput tiny;
+    tiny.key_detections = 1000;
+    tiny.test_detections = 1000;
+    tiny.test_errors = 20;
+    EXPECT_EQ(finite_key_length(tiny).length, 0u);
+
+    EntangledFiniteKeyInput large;
+    large.key_detections = 1'000'000'000;
+    large.test_detections = 1'000'000'000;
+    large.test_errors = 20'000'000;
+    large.leaked_bits = 1.1 * 1e9 * binary_entropy(0.02);
+    const FiniteKeyLength out = finite_key_length(large);
+    EXPECT_GT(out.bounds.phase_error_rate, 0.02);
+    EXPECT_LT(out.bounds.phase_error_rate, 0.021);
+    const double asymptotic = 1e9 * (1 - binary_entropy(0.02)) - large.leaked_bits;
+    EXPECT_LT(static_cast<double>(out.length), asymptotic);
+    EXPECT_GT(static_cast<double>(out.length), 0.99 * asymptotic);
+
+    EntangledFiniteKeyInput bad = large;
+    bad.test_errors = bad.test_detections + 1;
+    EXPECT_THROW((void)finite_key_length(bad), Error);
+    bad = large;
+    bad.epsilon_cor = 0;
+    EXPECT_THROW((void)finite_key_length(bad), Error);
+}
+
 }  // namespace
 }  // namespace qkdlab::qkd

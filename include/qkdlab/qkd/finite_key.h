@@ -61,4 +61,23 @@ struct FiniteKeyLength {
 // non-finite leakage, more errors than detections).
 [[nodiscard]] FiniteKeyLength finite_key_length(const FiniteKeyInput& input);
 
+// The same bound for an entangled source (BBM92), where the parties' detectors squash every
+// detection to a qubit measurement (basis-independent detection, as in Ma, Fung and Lo, PRA 76,
+// 012307 (2007)): there are no vacuum or multi-photon terms to bound, every key-basis detection is a
+// "single-photon" event and the test basis's error rate is observed, not bounded. LCWXZ eqs. (1) and
+// (5) with s_Z0 = 0, s_Z1 = n_Z, s_X1 = n_X and v_X1 = m_X:
+//   phi_Z = m_X/n_X + gamma(eps_sec, m_X/n_X, n_X, n_Z),
+//   l = floor(n_Z (1 - h(phi_Z)) - lambda_EC - 6 log2(21/eps_sec) - log2(2/eps_cor)),
+// keeping LCWXZ's split of eps_sec (which only makes the bound slightly more conservative).
+struct EntangledFiniteKeyInput {
+    std::uint64_t key_detections = 0;   // n_Z
+    std::uint64_t test_detections = 0;  // n_X
+    std::uint64_t test_errors = 0;      // m_X
+    double leaked_bits = 0;
+    double epsilon_sec = 1e-10;
+    double epsilon_cor = 1e-15;
+};
+// Throws Error for epsilons outside (0, 1), negative or non-finite leakage, or m_X > n_X.
+[[nodiscard]] FiniteKeyLength finite_key_length(const EntangledFiniteKeyInput& input);
+
 }  // namespace qkdlab::qkd

@@ -96,6 +96,22 @@ struct ParameterEstimate {
     std::vector<std::uint64_t> key_pulse_index;
 };
 
+// What one party discloses: its bits at the sampled key positions and all its test bits.
+struct Disclosure {
+    core::BitVector sample_bits;
+    core::BitVector test_bits;
+};
+[[nodiscard]] Disclosure disclose(const SiftedKey& own, const KeySample& sample);
+
+// The estimate both parties reach from the two disclosures; it is the same on both sides and holds
+// no key (alice_key, bob_key and key_pulse_index stay empty: each side removes the sample from its
+// own key with select_bits(key, sample.mask, false)). `own` gives the protocol, the key length and the
+// test bits' settings, which both sides share. Throws Error if a disclosure's sizes do not fit
+// `own` and the sample, or the options are out of range (ConfigError).
+[[nodiscard]] ParameterEstimate assess_disclosures(const SiftedKey& own, const KeySample& sample,
+                                                   const Disclosure& alice, const Disclosure& bob,
+                                                   const EstimationOptions& options);
+
 // The whole exchange in process: Alice draws the sample from `rng`, both sides disclose, compare and
 // remove it. Throws Error if the two sifted keys do not come from the same announcement (their sizes
 // or pulse indices differ) or the options are out of range (ConfigError).

@@ -1,0 +1,202 @@
+#include "cli/postprocess_report.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "cli/files.h"
+#include "qkdlab/core/error.h"
+
+namespace qkdlab::cli {
+namespace {
+
+nlohmann::ordered_json interval_json(const qkd::QberInterval& interval) {
+    return {{"bits", interval.bits},
+            {"errors", interval.errors},
+            {"value", interval.qber},
+            {"lower", interval.lower},
+            {"upper", interval.upper}};
+}
+
+double per(double bits, double total) { return total > 0 ? bits / total : 0.0; }
+
+std::string key_hex(const core::BitVector& key) {
+    static constexpr char HEX[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(key.size() / 4 + 2);
+    const std::size_t bytes = (key.size() + 7) / 8;
+    for (std::size_t j = 0; j < bytes; ++j) {
+        const auto byte = static_cast<unsigned>(key.words()[j / 8] >> (8 * (j % 8)) & 0xffu);
+        out += HEX[byte >> 4];
+        out += HEX[byte & 0xfu];
+    }
+    return out;
+}
+
+}  // namespace
+
+void add_postprocess_options(CLI::App& app, PostprocessInput& input) {
+    app.add_option("--reconciliation", input.reconciliation, "Error reconciliation: cascade (interactive) or ldpc")
+        ->check(CLI::IsMember({"cascade", "ldpc"}))
+        ->capture_default_str();
+    app.add_option("--sample-fraction", input.sample_fraction,
+                   "Share of the sifted key disclosed to estimate its QBER")
+        ->capture_default_str();
+    app.add_option("--pe-failure", input.failure_probability,
+                   "Failure probability of each Clopper-Pearson interval of parameter estimation")
+        ->capture_default_str();
+    app.add_option("--epsilon-sec", input.epsilon_sec, "Secrecy of the final key (Lim et al. 2014)")
+        ->capture_default_str();
+    app.add_option("--epsilon-cor", input.epsilon_cor,
+                   "Correctness of the final key: the verification hash's collision probability")
+        ->capture_default_str();
+}
+
+qkd::PostprocessOptions postprocess_options(const PostprocessInput& input, const qkd::Link& link) {
+    qkd::PostprocessOptions options;
+    options.reconciliation = qkd::parse_reconciliation_method(input.reconciliation);
+    options.estimation.sample_fraction = input.sample_fraction;
+    options.estimation.failure_probability = input.failure_probability;
+    options.estimation.reconciliation_efficiency = link.error_correction_efficiency;
+    options.epsilon_sec = input.epsilon_sec;
+    options.epsilon_cor = input.epsilon_cor;
+    try {
+        qkd::check(options);
+    } catch (const ConfigError& e) {
+        static const std::pair<const char*, const char*> OPTION_NAMES[] = {
+            {"/estimation/sample_fraction", "--sample-fraction"},
+            {"/estimation/failure_probability", "--pe-failure"},
+            {"/estimation/reconciliation_efficiency", "the link's /error_correction_efficiency"},
+            {"/epsilon_sec", "--epsilon-sec"},
+            {"/epsilon_cor", "--epsilon-cor"}};
+        for (const auto& [path, option] : OPTION_NAMES) {
+            if (e.json_path() == path) throw Error(std::string(option) + ": " + e.message());
+        }
+        throw;
+    }
+    qkd::check_postprocessable(link);
+    return options;
+}
+
+nlohmann::ordered_json block_json(const qkd::BlockReport& r) {
+    nlohmann::ordered_json json;
+    json["party"] = r.party == qkd::Party::alice ? "alice" : "bob";
+    json["aborted"] = r.aborted;
+    json["abort_stage"] = r.aborted ? nlohmann::ordered_json(r.abort_stage) : nlohmann::ordered_json(nullptr);
+    json["abort_reason"] = r.aborted ? nlohmann::ordered_json(r.abort_reason) : nlohmann::ordered_json(nullptr);
+    json["detections"] = r.detections;
+    json["sifted_bits"] = r.sifted_bits;
+    json["test_bits"] = r.test_bits;
+    json["sample_bits"] = r.sample_bits;
+    json["qber"] = r.bit_error.qber;
+    json["qber_interval"] = interval_json(r.bit_error);
+    json["phase_error_interval"] = interval_json(r.phase_error);
+    json["qber_limit"] = r.qber_limit;
+    json["reconciliation"] = qkd::to_string(r.method);
+    json["reconciled_bits"] = r.reconciled_bits;
+    json["leaked_bits"] = r.leaked_bits;
+    json["reconciliation_efficiency"] = r.reconciliation_efficiency;
+    json["frames"] = r.frames;
+    json["frame_errors"] = r.frame_errors;
+    json["round_trips"] = r.round_trips;
+    json["verified"] = r.verified;
+    json["verification_tag_bits"] = r.verification_tag_bits;
+    json["verification_collision_bound"] = r.verification_collision_bound;
+    const qkd::FiniteKeyBounds& b = r.finite_key.bounds;
+    json["finite_key"] = {{"length", r.finite_key.length},
+                          {"key_vacuum_events", b.key_vacuum_events},
+                          {"key_single_photon_events", b.key_single_photon_events},
+                          {"test_single_photon_events", b.test_single_photon_events},
+                          {"test_single_photon_errors", b.test_single_photon_errors},
+                          {"phase_error_rate", b.phase_error_rate}};
+    json["final_key_bits"] = r.final_key_bits;
+    json["secret_key_rate_bps"] = per(static_cast<double>(r.final_key_bits), r.emulated_seconds);
+    json["secret_key_rate_per_pulse"] = per(static_cast<double>(r.final_key_bits), static_cast<double>(r.pulses));
+    json["keys_identical"] = r.keys_identical ? nlohmann::ordered_json(*r.keys_identical) : nlohmann::ordered_json(nullptr);
+    json["authentication_bits_used"] = r.authentication_bits_used;
+    json["authentication_bits_replenished"] = r.authentication_bits_replenished;
+    json["delivered_key_bits"] = r.delivered_key_bits;
+    json["net_key_rate_bps"] = per(static_cast<double>(r.delivered_key_bits), r.emulated_seconds);
+    json["key_id"] = r.key_id.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.key_id);
+    json["messages_sent"] = r.messages_sent;
+    json["bytes_sent"] = r.bytes_sent;
+    json["bytes_received"] = r.bytes_received;
+    return json;
+}
+
+nlohmann::ordered_json run_json(const qkd::PostprocessRun& run) {
+    nlohmann::ordered_json json = block_json(run.alice.report);
+    json.erase("party");
+    const bool both_keys = run.alice.key && run.bob.key;
+    // The confirmation compared hashes over the channel; here both blocks are at hand as well.
+    json["keys_identical"] = run.alice.report.keys_identical && run.bob.report.keys_identical
+                                 ? nlohmann::ordered_json(*run.alice.report.keys_identical &&
+                                                          *run.bob.report.keys_identical &&
+                                                          (!both_keys || run.alice.key->key == run.bob.key->key))
+                                 : nlohmann::ordered_json(nullptr);
+    json["bob"] = {{"aborted", run.bob.report.aborted},
+                   {"abort_stage", run.bob.report.aborted ? nlohmann::ordered_json(run.bob.report.abort_stage)
+                                                          : nlohmann::ordered_json(nullptr)},
+                   {"abort_reason", run.bob.report.aborted ? nlohmann::ordered_json(run.bob.report.abort_reason)
+                                                           : nlohmann::ordered_json(nullptr)},
+                   {"corrected_bits", run.bob.report.corrected_bits},
+                   {"delivered_key_bits", run.bob.report.delivered_key_bits}};
+    return json;
+}
+
+std::string block_text(const qkd::BlockReport& r) {
+    std::ostringstream out;
+    out << "post-processing (" << qkd::to_string(r.method) << "):\n";
+    out << "  sifted " << r.sifted_bits << " key bits + " << r.test_bits << " test bits; sample " << r.sample_bits
+        << " bits, QBER " << r.bit_error.qber << " [" << r.bit_error.lower << ", " << r.bit_error.upper
+        << "], phase error <= " << r.phase_error.upper << " (limit " << r.qber_limit << ")\n";
+    if (r.reconciled_bits > 0) {
+        out << "  reconciled " << r.reconciled_bits << " bits: leaked " << r.leaked_bits << ", f "
+            << r.reconciliation_efficiency << ", " << r.frame_errors << " of " << r.frames << " frames failed, "
+            << r.round_trips << " round trips\n";
+    }
+    if (r.verification_tag_bits > 0) {
+        out << "  verification: " << (r.verified ? "passed" : "failed") << " (" << r.verification_tag_bits
+            << "-bit tag, collision bound " << r.verification_collision_bound << ")\n";
+    }
+    if (r.final_key_bits > 0) {
+        out << "  final key " << r.final_key_bits << " bits (finite-key bound " << r.finite_key.length
+            << ", phase error <= " << r.finite_key.bounds.phase_error_rate << "): "
+            << per(static_cast<double>(r.final_key_bits), r.emulated_seconds) << " bit/s, "
+            << per(static_cast<double>(r.final_key_bits), static_cast<double>(r.pulses)) << " bits per pulse\n";
+        out << "  authentication used " << r.authentication_bits_used << " pool bits, replenished "
+            << r.authentication_bits_replenished << "; delivered " << r.delivered_key_bits << " bits";
+        if (!r.key_id.empty()) out << " as key " << r.key_id;
+        out << "\n";
+    }
+    if (r.keys_identical) out << "  keys identical: " << (*r.keys_identical ? "yes" : "no") << " (hash comparison)\n";
+    if (r.aborted) out << "  ABORTED at " << r.abort_stage << ": " << r.abort_reason << "\n";
+    return out.str();
+}
+
+KeyFileSink::~KeyFileSink() {
+    for (qkd::KeyBlock& block : blocks_) block.key.wipe();
+}
+
+void KeyFileSink::deliver(qkd::KeyBlock block) { blocks_.push_back(std::move(block)); }
+
+void KeyFileSink::write(std::ostream& out) const {
+    if (path_.empty()) return;
+    nlohmann::ordered_json json;
+    json["schema"] = "qkdlab.keys/1";
+    json["party"] = party_;
+    nlohmann::ordered_json blocks = nlohmann::ordered_json::array();
+    for (const qkd::KeyBlock& b : blocks_) {
+        blocks.push_back({{"id", b.id},
+                          {"bits", b.key.size()},
+                          {"key_hex", key_hex(b.key)},
+                          {"epsilon_sec", b.epsilon_sec},
+                          {"epsilon_cor", b.epsilon_cor},
+                          {"link", b.link},
+                          {"block_index", b.block_index},
+                          {"created_unix_ms", b.created_unix_ms}});
+    }
+    json["blocks"] = std::move(blocks);
+    write_output(path_, json.dump(2) + "\n", out);
+}
+
+}  // namespace qkdlab::cli

@@ -1,0 +1,64 @@
+#pragma once
+// The payload layout of classical-channel messages: a MessageWriter appends little-endian fields, a
+// MessageReader reads them back in the same order and checks every length against the bytes left,
+// so a short, long or garbled payload throws ChannelError naming the message type and the field
+// instead of reading past the end or allocating what a length field claims.
+//
+// Fields: u8, u32, u64 and f64 (IEEE 754 binary64) little-endian; a bit vector as its length in
+// bits (u64) and then its 64-bit words; a vector of u64 or of u8 as its length (u64) and then the
+// elements.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "qkdlab/core/bit_vector.h"
+#include "qkdlab/qkd/classical_channel.h"
+
+namespace qkdlab::qkd {
+
+class MessageWriter {
+  public:
+    explicit MessageWriter(MessageType type) { message_.type = type; }
+
+    MessageWriter& u8(std::uint8_t value);
+    MessageWriter& u32(std::uint32_t value);
+    MessageWriter& u64(std::uint64_t value);
+    MessageWriter& f64(double value);
+    MessageWriter& bits(const core::BitVector& value);
+    MessageWriter& u64s(std::span<const std::uint64_t> values);
+    MessageWriter& bytes(std::span<const std::uint8_t> values);
+
+    // The message; the writer is left empty.
+    Message take() { return std::move(message_); }
+
+  private:
+    Message message_;
+};
+
+class MessageReader {
+  public:
+    // Throws ChannelError unless message.type is `expected`. The reader keeps a reference to the
+    // message, which must outlive it.
+    MessageReader(const Message& message, MessageType expected);
+
+    std::uint8_t u8();
+    std::uint32_t u32();
+    std::uint64_t u64();
+    double f64();
+    core::BitVector bits();
+    std::vector<std::uint64_t> u64s();
+    std::vector<std::uint8_t> bytes();
+    // Throws ChannelError if bytes are left over.
+    void finish() const;
+
+  private:
+    std::span<const std::uint8_t> take(std::size_t count, const char* field);
+    std::size_t length(std::size_t element_bytes, const char* field);
+
+    const Message& message_;
+    std::size_t position_ = 0;
+};
+
+}  // namespace qkdlab::qkd

@@ -1,0 +1,706 @@
+#include "qkdlab/qkd/postprocess.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <numeric>
+#include <random>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "qkdlab/core/error.h"
+#include "qkdlab/qkd/message_codec.h"
+#include "qkdlab/qkd/privacy_amplification.h"
+#include "qkdlab/qkd/reconciliation.h"
+#include "qkdlab/qkd/verification.h"
+
+namespace qkdlab::qkd {
+namespace {
+
+constexpr std::uint32_t PROTOCOL_VERSION = 1;
+
+// An abort decided on this side (tell_peer: the peer cannot know it and is sent an abort message)
+// or announced by the peer.
+struct BlockAbort {
+    std::string stage;
+    std::string reason;
+    bool tell_peer = true;
+};
+
+// FNV-1a, 64 bits (Fowler, Noll and Vo): a fingerprint of the configuration text both sides must
+// share, to refuse a peer that emulated another link or runs other options.
+std::uint64_t fnv1a(const std::string& text) {
+    std::uint64_t hash = 0xcbf29ce484222325u;
+    for (unsigned char c : text) hash = (hash ^ c) * 0x100000001b3u;
+    return hash;
+}
+
+std::uint64_t configuration_fingerprint(const Link& link, const PostprocessOptions& options) {
+    nlohmann::json config = {{"link", to_json(link)},
+                             {"sample_fraction", options.estimation.sample_fraction},
+                             {"failure_probability", options.estimation.failure_probability},
+                             {"reconciliation_efficiency", options.estimation.reconciliation_efficiency},
+                             {"reconciliation", to_string(options.reconciliation)},
+                             {"cascade_schedule", static_cast<int>(options.cascade.schedule)},
+                             {"epsilon_sec", options.epsilon_sec},
+                             {"epsilon_cor", options.epsilon_cor}};
+    return fnv1a(config.dump());
+}
+
+// The intensity indices ordered by mean photon number, highest first (Lim et al.'s mu1, mu2, mu3).
+std::array<std::size_t, 3> intensity_order(const Link& link) {
+    std::array<std::size_t, 3> order{0, 1, 2};
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return link.source.intensities[a].mean_photon_number > link.source.intensities[b].mean_photon_number;
+    });
+    return order;
+}
+
+void write_order(MessageWriter& w, const ParityRequest& request) {
+    w.u64(request.new_orders.size());
+    for (const KeyOrder& order : request.new_orders) w.u8(static_cast<std::uint8_t>(order.kind)).u64(order.seed);
+    std::vector<std::uint64_t> ranges;
+    ranges.reserve(2 * request.ranges.size());
+    for (const ParityRange& r : request.ranges) {
+        ranges.push_back(std::uint64_t{r.order} << 32 | r.begin);
+        ranges.push_back(r.end);
+    }
+    w.u64s(ranges);
+}
+
+ParityRequest read_order(MessageReader& r) {
+    ParityRequest request;
+    const std::uint64_t orders = r.u64();
+    for (std::uint64_t i = 0; i < orders; ++i) {
+        const std::uint8_t kind = r.u8();
+        if (kind > static_cast<std::uint8_t>(KeyOrder::Kind::split)) {
+            throw ChannelError("malformed parity_request message: key order kind " + std::to_string(kind));
+        }
+        request.new_orders.push_back({static_cast<KeyOrder::Kind>(kind), r.u64()});
+    }
+    const std::vector<std::uint64_t> ranges = r.u64s();
+    if (ranges.size() % 2 != 0) throw ChannelError("malformed parity_request message: an odd range list");
+    for (std::size_t i = 0; i < ranges.size(); i += 2) {
+        if (ranges[i + 1] > 0xffffffffu) throw ChannelError("malformed parity_request message: a range end");
+        request.ranges.push_back({static_cast<std::uint32_t>(ranges[i] >> 32),
+                                  static_cast<std::uint32_t>(ranges[i] & 0xffffffffu),
+                                  static_cast<std::uint32_t>(ranges[i + 1])});
+    }
+    r.finish();
+    return request;
+}
+
+class Session {
+  public:
+    Session(ClassicalChannel& channel, AuthenticationKeyPool& pool, const PartyRecords& own, const Link& link,
+            const PostprocessOptions& options, std::uint64_t block_index, core::Rng& rng)
+        : channel_(channel), pool_(pool), own_(own), link_(link), options_(options), block_index_(block_index),
+          rng_(rng) {
+        report_.party = own.party;
+        report_.method = options.reconciliation;
+        report_.pulses = own.pulses;
+        report_.emulated_seconds = static_cast<double>(own.pulses) / link.clock_hz;
+        report_.detections = own.pulse_index.size();
+    }
+
+    PartyOutcome run() {
+        const std::uint64_t pool_before = pool_.consumed_bits();
+        const std::uint64_t sent_before = channel_.bytes_sent(), received_before = channel_.bytes_received();
+        PartyOutcome out;
+        try {
+            out.key = run_stages();
+            report_.aborted = false;
+        } catch (const BlockAbort& abort) {
+            abort_with(abort.stage, abort.reason, abort.tell_peer);
+        } catch (const AuthenticationFailure& failure) {
+            abort_with("authentication", failure.what(), true);
+        }
+        if (report_.aborted) out.key.reset();
+        report_.authentication_bits_used = pool_.consumed_bits() - pool_before;
+        report_.bytes_sent = channel_.bytes_sent() - sent_before;
+        report_.bytes_received = channel_.bytes_received() - received_before;
+        if (out.key) replenish_and_finish(out);
+        out.report = report_;
+        return out;
+    }
+
+  private:
+    bool is_alice() const { return own_.party == Party::alice; }
+
+    void send(MessageWriter& writer) {
+        channel_.send(writer.take());
+        ++report_.messages_sent;
+    }
+
+    // The next message, which must be of type `expected` (or `alternative`); an abort from the peer
+    // ends the block.
+    Message receive(MessageType expected, MessageType alternative) {
+        Message message = channel_.receive();
+        if (message.type == MessageType::abort && expected != MessageType::abort) {
+            MessageReader r(message, MessageType::abort);
+            const std::vector<std::uint8_t> stage = r.bytes(), reason = r.bytes();
+            throw BlockAbort{"peer",
+                             "the peer aborted at " + std::string(stage.begin(), stage.end()) + ": " +
+                                 std::string(reason.begin(), reason.end()),
+                             false};
+        }
+        if (message.type != expected && message.type != alternative) {
+            throw BlockAbort{stage_, "expected a " + to_string(expected) + " message, got " + to_string(message.type)};
+        }
+        return message;
+    }
+    Message receive(MessageType expected) { return receive(expected, expected); }
+
+    void abort_with(const std::string& stage, const std::string& reason, bool tell_peer) {
+        report_.aborted = true;
+        report_.abort_stage = stage;
+        report_.abort_reason = reason;
+        if (!tell_peer) return;
+        try {
+            MessageWriter w(MessageType::abort);
+            const std::string s = stage;
+            w.bytes({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()})
+                .bytes({reinterpret_cast<const std::uint8_t*>(reason.data()), reason.size()});
+            send(w);
+        } catch (const std::exception&) {
+            // The peer is gone or the pool is spent: it learns of the abort from its own timeout.
+        }
+    }
+
+    std::optional<KeyBlock> run_stages() {
+        stage_ = "hello";
+        hello();
+        stage_ = "sifting";
+        const SiftedKey sifted = sift_block();
+        stage_ = "estimation";
+        core::BitVector key = estimate(sifted);
+        stage_ = "reconciliation";
+        key = reconcile(std::move(key));
+        stage_ = "verification";
+        verify(key);
+        stage_ = "privacy amplification";
+        core::BitVector final_key = amplify(sifted, key);
+        key.wipe();
+        stage_ = "confirmation";
+        confirm(final_key);
+        KeyBlock block;
+        block.key = std::move(final_key);
+        block.id = report_.key_id;
+        block.epsilon_sec = options_.epsilon_sec;
+        block.epsilon_cor = options_.epsilon_cor;
+        block.link = link_.name;
+        block.block_index = block_index_;
+        block.created_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count();
+        return block;
+    }
+
+    void hello() {
+        MessageWriter w(MessageType::hello);
+        w.u32(PROTOCOL_VERSION).u8(static_cast<std::uint8_t>(own_.party)).u64(fingerprint_).u64(own_.pulses).u64(
+            block_index_);
+        send(w);
+        const Message m = receive(MessageType::hello);
+        MessageReader r(m, MessageType::hello);
+        const std::uint32_t version = r.u32();
+        const std::uint8_t party = r.u8();
+        const std::uint64_t fingerprint = r.u64(), pulses = r.u64(), block = r.u64();
+        r.finish();
+        if (version != PROTOCOL_VERSION) {
+            throw BlockAbort{"hello", "the peer speaks protocol version " + std::to_string(version) + ", this side " +
+                                          std::to_string(PROTOCOL_VERSION)};
+        }
+        if (party == static_cast<std::uint8_t>(own_.party)) {
+            throw BlockAbort{"hello", std::string("both sides play ") + (is_alice() ? "Alice" : "Bob")};
+        }
+        if (fingerprint != fingerprint_ || pulses != own_.pulses || block != block_index_) {
+            throw BlockAbort{"hello", "the peer runs another link, pulse count, block or options (fingerprint " +
+                                          std::to_string(fingerprint) + " vs " + std::to_string(fingerprint_) +
+                                          ", " + std::to_string(pulses) + " vs " + std::to_string(own_.pulses) +
+                                          " pulses)"};
+        }
+    }
+
+    SiftedKey sift_block() {
+        SiftingAnnouncement announced;
+        announced.protocol = own_.protocol;
+        const std::size_t n = own_.pulse_index.size();
+        announced.settings.resize(n);
+        if (is_alice()) {
+            const Message m = receive(MessageType::detections);
+            MessageReader r(m, MessageType::detections);
+            announced.pulse_index = r.u64s();
+            const std::vector<std::uint8_t> bob_settings = r.bytes();
+            r.finish();
+            if (announced.pulse_index != own_.pulse_index || bob_settings.size() != n) {
+                throw BlockAbort{"sifting", "Bob announced " + std::to_string(announced.pulse_index.size()) +
+                                                " detected pulses, not all of them among the " + std::to_string(n) +
+                                                " pulses Alice holds records of"};
+            }
+            for (std::size_t i = 0; i < n; ++i) {
+                if (bob_settings[i] > 3) throw BlockAbort{"sifting", "Bob announced a setting above 3"};
+                announced.settings[i] = static_cast<std::uint8_t>(own_.settings[i] | bob_settings[i] << 4);
+            }
+            announced.pulses_per_intensity = own_.pulses_per_intensity;
+            MessageWriter w(MessageType::settings);
+            w.bytes(own_.settings).u64s(own_.pulses_per_intensity);
+            send(w);
+        } else {
+            std::vector<std::uint8_t> bob_settings(n);
+            for (std::size_t i = 0; i < n; ++i) bob_settings[i] = static_cast<std::uint8_t>(settings_bob(own_.settings[i]));
+            MessageWriter w(MessageType::detections);
+            w.u64s(own_.pulse_index).bytes(bob_settings);
+            send(w);
+            const Message m = receive(MessageType::settings);
+            MessageReader r(m, MessageType::settings);
+            const std::vector<std::uint8_t> alice_settings = r.bytes();
+            announced.pulses_per_intensity = r.u64s();
+            r.finish();
+            if (alice_settings.size() != n) {
+                throw BlockAbort{"sifting", "Alice announced settings for " + std::to_string(alice_settings.size()) +
+                                                " of " + std::to_string(n) + " detections"};
+            }
+            for (std::size_t i = 0; i < n; ++i) {
+                if (alice_settings[i] > 15) throw BlockAbort{"sifting", "Alice announced a setting above 3"};
+                announced.settings[i] = static_cast<std::uint8_t>(alice_settings[i] | bob_settings[i] << 4);
+            }
+            announced.pulse_index = own_.pulse_index;
+        }
+        SiftedKey sifted;
+        try {
+            sifted = sift(announced, own_.bits);
+        } catch (const Error& e) {
+            throw BlockAbort{"sifting", e.what()};
+        }
+        report_.sifted_bits = sifted.key.size();
+        report_.test_bits = sifted.test.size();
+        return sifted;
+    }
+
+    core::BitVector estimate(const SiftedKey& sifted) {
+        KeySample sample;
+        Disclosure alice, bob;
+        if (is_alice()) {
+            sample = draw_sample(sifted.key.size(), options_.estimation.sample_fraction, rng_);
+            alice = disclose(sifted, sample);
+            MessageWriter w(MessageType::estimation_sample);
+            w.bits(sample.mask).bits(alice.sample_bits).bits(alice.test_bits);
+            send(w);
+            const Message m = receive(MessageType::estimation_bits);
+            MessageReader r(m, MessageType::estimation_bits);
+            bob.sample_bits = r.bits();
+            bob.test_bits = r.bits();
+            r.finish();
+        } else {
+            const Message m = receive(MessageType::estimation_sample);
+            MessageReader r(m, MessageType::estimation_sample);
+            sample.mask = r.bits();
+            alice.sample_bits = r.bits();
+            alice.test_bits = r.bits();
+            r.finish();
+            sample.bits = sample.mask.popcount();
+            if (sample.mask.size() != sifted.key.size()) {
+                throw BlockAbort{"estimation", "Alice's sample covers " + std::to_string(sample.mask.size()) +
+                                                   " positions of a " + std::to_string(sifted.key.size()) +
+                                                   "-bit key"};
+            }
+            bob = disclose(sifted, sample);
+            MessageWriter w(MessageType::estimation_bits);
+            w.bits(bob.sample_bits).bits(bob.test_bits);
+            send(w);
+        }
+        ParameterEstimate estimate;
+        try {
+            estimate = assess_disclosures(sifted, sample, alice, bob, options_.estimation);
+        } catch (const Error& e) {
+            throw BlockAbort{"estimation", e.what()};
+        }
+        report_.sample_bits = sample.bits;
+        report_.bit_error = estimate.bit_error;
+        report_.phase_error = estimate.phase_error;
+        report_.qber_limit = estimate.qber_limit;
+        test_by_settings_ = estimate.test_by_settings;
+        // Both sides reach the same verdict from the same disclosures: nothing to tell.
+        if (estimate.aborted) throw BlockAbort{"estimation", to_string(estimate.reason), false};
+        return select_bits(sifted.key, sample.mask, false);
+    }
+
+    // Alice's answers to Bob's parity requests, over the channel.
+    class RemoteParityOracle : public ParityOracle {
+      public:
+        RemoteParityOracle(Session& session, std::size_t key_bits) : session_(session), key_bits_(key_bits) {}
+        std::size_t key_bits() const override { return key_bits_; }
+
+      protected:
+        core::BitVector answer(const ParityRequest& request) override {
+            MessageWriter w(MessageType::parity_request);
+            write_order(w, request);
+            session_.send(w);
+            const Message m = session_.receive(MessageType::parity_answer);
+            MessageReader r(m, MessageType::parity_answer);
+            core::BitVector parities = r.bits();
+            r.finish();
+            if (parities.size() != request.ranges.size()) {
+                throw BlockAbort{"reconciliation", "Alice answered " + std::to_string(parities.size()) +
+                                                       " parities to " + std::to_string(request.ranges.size()) +
+                                                       " ranges"};
+            }
+            return parities;
+        }
+
+      private:
+        Session& session_;
+        std::size_t key_bits_;
+    };
+
+    core::BitVector reconcile(core::BitVector key) {
+        report_.reconciled_bits = key.size();
+        report_.frames = 1;
+        const double qber = report_.bit_error.qber;
+        if (is_alice()) {
+            InProcessParityOracle oracle(key);
+            bool success = false;
+            for (;;) {
+                const Message m = receive(MessageType::parity_request, MessageType::frame_result);
+                if (m.type == MessageType::frame_result) {
+                    MessageReader r(m, MessageType::frame_result);
+                    success = r.u8() != 0;
+                    r.finish();
+                    break;
+                }
+                MessageReader r(m, MessageType::parity_request);
+                const ParityRequest request = read_order(r);
+                core::BitVector parities;
+                try {
+                    parities = oracle.ask(request);
+                } catch (const Error& e) {
+                    throw BlockAbort{"reconciliation", std::string("Bob asked a malformed parity request: ") + e.what()};
+                }
+                MessageWriter w(MessageType::parity_answer);
+                w.bits(parities);
+                send(w);
+            }
+            report_.leaked_bits = oracle.parity_bits();
+            report_.round_trips = oracle.round_trips();
+            finish_reconciliation(key.size(), qber, success);
+            return key;
+        }
+        RemoteParityOracle oracle(*this, key.size());
+        ReconciliationResult result = cascade_reconcile(oracle, key, qber, options_.cascade, rng_);
+        MessageWriter w(MessageType::frame_result);
+        w.u8(result.success ? 1 : 0);
+        send(w);
+        report_.leaked_bits = result.leaked_bits;
+        report_.round_trips = result.round_trips;
+        finish_reconciliation(key.size(), qber, result.success);
+        if (result.success) report_.corrected_bits = result.corrected_key.hamming_distance(key);
+        key.wipe();
+        return std::move(result.corrected_key);
+    }
+
+    void finish_reconciliation(std::size_t bits, double qber, bool success) {
+        report_.reconciliation_efficiency = reconciliation_efficiency(report_.leaked_bits, bits, qber);
+        report_.frame_errors = success ? 0 : 1;
+        if (!success) throw BlockAbort{"reconciliation", "Cascade found Alice's parities inconsistent", false};
+    }
+
+    void verify(const core::BitVector& key) {
+        bool passed = false;
+        if (is_alice()) {
+            const VerificationHash hash = draw_verification_hash(key.size(), options_.epsilon_cor, rng_);
+            MessageWriter w(MessageType::verification);
+            w.u64s(hash.points).u64(hash.tag_bits).u64(hash.max_key_bits).bits(verification_tag(key, hash));
+            send(w);
+            report_.verification_tag_bits = hash.tag_bits;
+            report_.verification_collision_bound = hash.collision_bound;
+            const Message m = receive(MessageType::verification_result);
+            MessageReader r(m, MessageType::verification_result);
+            passed = r.u8() != 0;
+            r.finish();
+        } else {
+            const Message m = receive(MessageType::verification);
+            MessageReader r(m, MessageType::verification);
+            VerificationHash hash;
+            hash.points = r.u64s();
+            hash.tag_bits = r.u64();
+            hash.max_key_bits = r.u64();
+            const core::BitVector tag = r.bits();
+            r.finish();
+            const std::size_t expected_tag = verification_tag_bits(key.size(), options_.epsilon_cor);
+            if (hash.max_key_bits != key.size() || hash.tag_bits != expected_tag || tag.size() != expected_tag ||
+                hash.points.size() != (expected_tag + 63) / 64) {
+                throw BlockAbort{"verification", "Alice's hash does not fit a " + std::to_string(key.size()) +
+                                                     "-bit key at eps_cor " + std::to_string(options_.epsilon_cor)};
+            }
+            hash.collision_bound = verification_collision_bound(hash.max_key_bits, hash.tag_bits);
+            passed = verification_tag(key, hash) == tag;
+            MessageWriter w(MessageType::verification_result);
+            w.u8(passed ? 1 : 0);
+            send(w);
+            report_.verification_tag_bits = hash.tag_bits;
+            report_.verification_collision_bound = hash.collision_bound;
+        }
+        report_.verified = passed;
+        if (!passed) throw BlockAbort{"verification", "the keys' verification tags differ", false};
+    }
+
+    FiniteKeyLength finite_key(const SiftedKey& sifted) const {
+        const double leaked =
+            static_cast<double>(report_.leaked_bits + report_.sample_bits + report_.verification_tag_bits);
+        if (own_.protocol == Protocol::bbm92) {
+            EntangledFiniteKeyInput in;
+            in.key_detections = sifted.key.size();
+            for (const BitTally& t : test_by_settings_) {
+                in.test_detections += t.bits;
+                in.test_errors += t.errors;
+            }
+            in.leaked_bits = leaked;
+            in.epsilon_sec = options_.epsilon_sec;
+            in.epsilon_cor = options_.epsilon_cor;
+            return finite_key_length(in);
+        }
+        FiniteKeyInput in;
+        const std::array<std::size_t, 3> order = intensity_order(link_);
+        for (std::size_t k = 0; k < 3; ++k) {
+            const std::size_t i = order[k];
+            in.mean_photon_numbers[k] = link_.source.intensities[i].mean_photon_number;
+            in.intensity_probabilities[k] = link_.source.intensities[i].probability;
+            in.key_basis.detections[k] = sifted.counts.key_per_intensity.at(i);
+            const BitTally& x = test_by_settings_[pack_settings(static_cast<unsigned>(i), 1, 1)];
+            in.test_basis.detections[k] = x.bits;
+            in.test_basis.errors[k] = x.errors;
+        }
+        in.leaked_bits = leaked;
+        in.epsilon_sec = options_.epsilon_sec;
+        in.epsilon_cor = options_.epsilon_cor;
+        return finite_key_length(in);
+    }
+
+    core::BitVector amplify(const SiftedKey& sifted, const core::BitVector& key) {
+        report_.finite_key = finite_key(sifted);
+        const std::uint64_t length = std::min<std::uint64_t>(report_.finite_key.length, key.size());
+        confirmation_bits_ = verification_tag_bits(key.size(), options_.epsilon_cor);
+        if (length <= confirmation_bits_) {
+            throw BlockAbort{"privacy amplification",
+                             "the finite-key bound leaves " + std::to_string(length) + " bits, no more than the " +
+                                 std::to_string(confirmation_bits_) + " the key confirmation spends",
+                             false};
+        }
+        core::BitVector seed;
+        if (is_alice()) {
+            report_.key_id = new_key_id();
+            seed = draw_toeplitz_seed(key.size(), length, rng_);
+            MessageWriter w(MessageType::privacy_seed);
+            w.bytes({reinterpret_cast<const std::uint8_t*>(report_.key_id.data()), report_.key_id.size()})
+                .u64(length)
+                .bits(seed);
+            send(w);
+        } else {
+            const Message m = receive(MessageType::privacy_seed);
+            MessageReader r(m, MessageType::privacy_seed);
+            const std::vector<std::uint8_t> id = r.bytes();
+            const std::uint64_t alice_length = r.u64();
+            seed = r.bits();
+            r.finish();
+            report_.key_id.assign(id.begin(), id.end());
+            if (alice_length != length || seed.size() != key.size() + length - 1) {
+                throw BlockAbort{"privacy amplification", "Alice's output length " + std::to_string(alice_length) +
+                                                              " (seed of " + std::to_string(seed.size()) +
+                                                              " bits) differs from Bob's " + std::to_string(length)};
+            }
+        }
+        report_.final_key_bits = length;
+        return toeplitz_hash(key, length, seed);
+    }
+
+    // Alice's hash of the final key but its last confirmation_bits_, one-time-padded with those
+    // bits (uniform and independent of the rest, so the tag tells Eve nothing); they are dropped.
+    void confirm(core::BitVector& final_key) {
+        const std::size_t kept = final_key.size() - confirmation_bits_;
+        core::BitVector body = final_key.slice(0, kept);
+        core::BitVector pad = final_key.slice(kept, confirmation_bits_);
+        final_key.wipe();
+        final_key = std::move(body);
+        bool identical = false;
+        if (is_alice()) {
+            const VerificationHash hash = draw_verification_hash(kept, options_.epsilon_cor, rng_);
+            core::BitVector tag = verification_tag(final_key, hash);
+            tag ^= pad;
+            MessageWriter w(MessageType::confirmation);
+            w.u64s(hash.points).bits(tag);
+            send(w);
+            const Message m = receive(MessageType::confirmation);
+            MessageReader r(m, MessageType::confirmation);
+            identical = r.u8() != 0;
+            r.finish();
+        } else {
+            const Message m = receive(MessageType::confirmation);
+            MessageReader r(m, MessageType::confirmation);
+            VerificationHash hash;
+            hash.points = r.u64s();
+            core::BitVector tag = r.bits();
+            r.finish();
+            hash.tag_bits = confirmation_bits_;
+            hash.max_key_bits = kept;
+            if (tag.size() != confirmation_bits_ || hash.points.size() != (confirmation_bits_ + 63) / 64) {
+                throw BlockAbort{"confirmation", "Alice's confirmation tag has " + std::to_string(tag.size()) +
+                                                     " bits; expected " + std::to_string(confirmation_bits_)};
+            }
+            tag ^= pad;
+            identical = verification_tag(final_key, hash) == tag;
+            MessageWriter w(MessageType::confirmation);
+            w.u8(identical ? 1 : 0);
+            send(w);
+        }
+        pad.wipe();
+        report_.keys_identical = identical;
+        if (!identical) throw BlockAbort{"confirmation", "the final keys' hashes differ", false};
+    }
+
+    // Refills the authentication pool with as many key bits as this block's messages used (the same
+    // count on both sides), then hands over the rest.
+    void replenish_and_finish(PartyOutcome& out) {
+        core::BitVector& key = out.key->key;
+        const std::size_t refill = std::min<std::size_t>(report_.authentication_bits_used, key.size());
+        core::BitVector rest = key.slice(refill, key.size() - refill);
+        pool_.replenish(key.slice(0, refill));
+        key.wipe();
+        key = std::move(rest);
+        report_.authentication_bits_replenished = refill;
+        report_.delivered_key_bits = key.size();
+        if (key.empty()) out.key.reset();
+    }
+
+    ClassicalChannel& channel_;
+    AuthenticationKeyPool& pool_;
+    const PartyRecords& own_;
+    const Link& link_;
+    const PostprocessOptions& options_;
+    std::uint64_t block_index_;
+    core::Rng& rng_;
+    std::uint64_t fingerprint_ = configuration_fingerprint(link_, options_);
+    std::string stage_;
+    BlockReport report_;
+    std::array<BitTally, 64> test_by_settings_{};
+    std::size_t confirmation_bits_ = 0;
+};
+
+}  // namespace
+
+std::string to_string(ReconciliationMethod method) {
+    return method == ReconciliationMethod::cascade ? "cascade" : "ldpc";
+}
+
+ReconciliationMethod parse_reconciliation_method(const std::string& name) {
+    if (name == "cascade") return ReconciliationMethod::cascade;
+    if (name == "ldpc") return ReconciliationMethod::ldpc;
+    throw Error("unknown reconciliation method '" + name + "'; expected cascade or ldpc");
+}
+
+void check(const PostprocessOptions& options) {
+    try {
+        check(options.estimation);
+    } catch (const ConfigError& e) {
+        throw ConfigError("/estimation" + e.json_path(), e.message());
+    }
+    for (const auto& [name, eps] : {std::pair{"/epsilon_sec", options.epsilon_sec}, {"/epsilon_cor", options.epsilon_cor}}) {
+        if (!(eps > 0 && eps < 1)) throw ConfigError(name, "is " + std::to_string(eps) + "; expected a value in (0, 1)");
+    }
+}
+
+void check_postprocessable(const Link& link) {
+    if (link.protocol == Protocol::bbm92) return;
+    if (link.protocol != Protocol::decoy_bb84) {
+        throw Error("post-processing needs a finite-key bound for the protocol: decoy-bb84 (Lim et al. 2014) or bbm92; "
+                    "the link runs " + to_string(link.protocol));
+    }
+    if (link.source.intensities.size() != 3) {
+        throw Error("the finite-key bound of Lim et al. 2014 needs exactly three intensities; the link has " +
+                    std::to_string(link.source.intensities.size()));
+    }
+    const std::array<std::size_t, 3> order = intensity_order(link);
+    const double mu1 = link.source.intensities[order[0]].mean_photon_number;
+    const double mu2 = link.source.intensities[order[1]].mean_photon_number;
+    const double mu3 = link.source.intensities[order[2]].mean_photon_number;
+    if (!(mu2 > mu3) || !(mu1 > mu2 + mu3)) {
+        throw Error("the finite-key bound of Lim et al. 2014 needs intensities mu1 > mu2 + mu3 and mu2 > mu3; the link "
+                    "has " + std::to_string(mu1) + ", " + std::to_string(mu2) + ", " + std::to_string(mu3));
+    }
+}
+
+PartyRecords party_records(const RawRecords& records, Party party) {
+    PartyRecords out;
+    out.party = party;
+    out.protocol = records.protocol;
+    out.pulses = records.pulses;
+    if (party == Party::alice) out.pulses_per_intensity = records.pulses_per_intensity;
+    out.pulse_index = records.pulse_index;
+    out.settings.resize(records.tags.size());
+    for (std::size_t i = 0; i < records.tags.size(); ++i) {
+        const DetectionTag tag = records.tags[i];
+        out.settings[i] = party == Party::alice ? pack_settings(tag.intensity(), tag.alice_setting(), 0)
+                                                : pack_settings(0, 0, tag.bob_setting());
+    }
+    out.bits = raw_bits(records, party);
+    return out;
+}
+
+PartyOutcome run_party(ClassicalChannel& channel, AuthenticationKeyPool& pool, const PartyRecords& own,
+                       const Link& link, const PostprocessOptions& options, std::uint64_t block_index,
+                       core::Rng& rng) {
+    check(options);
+    check_postprocessable(link);
+    if (own.protocol != link.protocol) {
+        throw Error("the records come from a " + to_string(own.protocol) + " run, the link runs " +
+                    to_string(link.protocol));
+    }
+    return Session(channel, pool, own, link, options, block_index, rng).run();
+}
+
+PostprocessRun run_parties(ClassicalChannel& alice_end, ClassicalChannel& bob_end, AuthenticationKeyPool& alice_pool,
+                           AuthenticationKeyPool& bob_pool, const RawRecords& records, const Link& link,
+                           const PostprocessOptions& options, std::uint64_t seed) {
+    check(options);
+    check_postprocessable(link);
+    const PartyRecords alice_half = party_records(records, Party::alice);
+    const PartyRecords bob_half = party_records(records, Party::bob);
+    const auto stream = [seed](std::uint32_t party) {
+        std::seed_seq sequence{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32), party};
+        return core::Rng(sequence);
+    };
+    core::Rng alice_rng = stream(1), bob_rng = stream(2);
+    PostprocessRun run;
+    std::exception_ptr alice_failure;
+    std::thread alice([&] {
+        try {
+            AuthenticatedChannel channel(alice_end, alice_pool, Party::alice);
+            run.alice = run_party(channel, alice_pool, alice_half, link, options, 0, alice_rng);
+        } catch (...) {
+            alice_failure = std::current_exception();
+        }
+    });
+    std::exception_ptr bob_failure;
+    try {
+        AuthenticatedChannel channel(bob_end, bob_pool, Party::bob);
+        run.bob = run_party(channel, bob_pool, bob_half, link, options, 0, bob_rng);
+    } catch (...) {
+        bob_failure = std::current_exception();
+    }
+    alice.join();
+    if (alice_failure) std::rethrow_exception(alice_failure);
+    if (bob_failure) std::rethrow_exception(bob_failure);
+    return run;
+}
+
+PostprocessRun postprocess_in_process(const RawRecords& records, const Link& link, const PostprocessOptions& options,
+                                      std::uint64_t seed, const core::BitVector& pre_shared_key) {
+    auto [alice_end, bob_end] = in_process_channel_pair();
+    AuthenticationKeyPool alice_pool(pre_shared_key), bob_pool(pre_shared_key);
+    return run_parties(*alice_end, *bob_end, alice_pool, bob_pool, records, link, options, seed);
+}
+
+}  // namespace qkdlab::qkd

@@ -1,0 +1,72 @@
+#include "qkdlab/qkd/message_codec.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+
+namespace qkdlab::qkd {
+namespace {
+
+TEST(message_codec, round_trips_every_field) {
+    core::BitVector bits(131);
+    for (std::size_t i = 0; i < bits.size(); i += 3) bits[i] = true;
+    const std::vector<std::uint64_t> words = {0, 1, std::numeric_limits<std::uint64_t>::max()};
+    const std::vector<std::uint8_t> bytes = {7, 0, 255};
+    MessageWriter w(MessageType::parity_request);
+    w.u8(200).u32(0xdeadbeef).u64(0x0123456789abcdefu).f64(-2.5).bits(bits).u64s(words).bytes(bytes).bits({});
+    const Message m = w.take();
+    EXPECT_EQ(m.type, MessageType::parity_request);
+    MessageReader r(m, MessageType::parity_request);
+    EXPECT_EQ(r.u8(), 200);
+    EXPECT_EQ(r.u32(), 0xdeadbeefu);
+    EXPECT_EQ(r.u64(), 0x0123456789abcdefu);
+    EXPECT_EQ(r.f64(), -2.5);
+    EXPECT_EQ(r.bits(), bits);
+    EXPECT_EQ(r.u64s(), words);
+    EXPECT_EQ(r.bytes(), bytes);
+    EXPECT_TRUE(r.bits().empty());
+    EXPECT_NO_THROW(r.finish());
+}
+
+TEST(message_codec, layout_is_little_endian) {
+    MessageWriter w(MessageType::hello);
+    w.u32(0x04030201);
+    EXPECT_EQ(w.take().payload, (std::vector<std::uint8_t>{1, 2, 3, 4}));
+}
+
+TEST(message_codec, rejects_malformed_payloads) {
+    MessageWriter w(MessageType::settings);
+    w.u64s(std::vector<std::uint64_t>{1, 2, 3});
+    Message m = w.take();
+    EXPECT_THROW(MessageReader(m, MessageType::hello), ChannelError);  // wrong type
+
+    Message truncated = m;
+    truncated.payload.pop_back();
+    MessageReader short_reader(truncated, MessageType::settings);
+    EXPECT_THROW((void)short_reader.u64s(), ChannelError);
+
+    Message longer = m;
+    longer.payload.push_back(0);
+    MessageReader long_reader(longer, MessageType::settings);
+    (void)long_reader.u64s();
+    EXPECT_THROW(long_reader.finish(), ChannelError);
+
+    // A length that claims more than the payload holds is refused before anything is allocated.
+    MessageWriter huge(MessageType::settings);
+    huge.u64(std::uint64_t{1} << 60);
+    const Message claims = huge.take();
+    MessageReader huge_reader(claims, MessageType::settings);
+    EXPECT_THROW((void)huge_reader.u64s(), ChannelError);
+    MessageReader huge_bits(claims, MessageType::settings);
+    EXPECT_THROW((void)huge_bits.bits(), ChannelError);
+
+    // A bit vector whose last word has bits set past its length.
+    MessageWriter stray(MessageType::settings);
+    stray.u64(3).u64(0xff);
+    const Message stray_bits = stray.take();
+    MessageReader stray_reader(stray_bits, MessageType::settings);
+    EXPECT_THROW((void)stray_reader.bits(), ChannelError);
+}
+
+}  // namespace
+}  // namespace qkdlab::qkd
