@@ -1,7 +1,6 @@
 #include "qkdlab/qkd/verification.h"
 
 #include <algorithm>
-#include <array>
 #include <bit>
 #include <boost/random/uniform_int_distribution.hpp>
 #include <cmath>
@@ -17,35 +16,6 @@ constexpr std::uint64_t REDUCTION = 0x1b;  // x^64 = x^4 + x^3 + x + 1
 constexpr std::size_t PART_BITS = 64;
 constexpr std::size_t MAX_TAG_BITS = 64 * PART_BITS;
 
-// Multiplication by one fixed field element s, eight table lookups: s a = sum_j s (a_j x^{8j}) for
-// the bytes a_j of a, by linearity.
-class FixedMultiplier {
-  public:
-    explicit FixedMultiplier(std::uint64_t s) {
-        std::uint64_t power = s;  // s x^{8j + b}, one doubling per bit
-        for (std::size_t j = 0; j < 8; ++j) {
-            table_[j][0] = 0;
-            for (unsigned b = 0; b < 8; ++b) {
-                table_[j][1u << b] = power;
-                power = times_x(power);
-            }
-            for (unsigned v = 1; v < 256; ++v) {
-                table_[j][v] = table_[j][v & (v - 1)] ^ table_[j][v & -v];
-            }
-        }
-    }
-    std::uint64_t operator()(std::uint64_t a) const {
-        std::uint64_t r = 0;
-        for (std::size_t j = 0; j < 8; ++j) r ^= table_[j][a >> (8 * j) & 0xff];
-        return r;
-    }
-
-  private:
-    static std::uint64_t times_x(std::uint64_t a) { return a << 1 ^ (a >> 63 ? REDUCTION : 0); }
-
-    std::array<std::array<std::uint64_t, 256>, 8> table_;
-};
-
 // log2 of the bound (L + 1) / 2^b per part, parts of 64 bits but the last.
 double log2_collision_bound(std::size_t max_key_bits, std::size_t tag_bits) {
     const double log2_degree = std::log2(static_cast<double>(core::BitVector::words_for(max_key_bits)) + 1);
@@ -58,6 +28,25 @@ double log2_collision_bound(std::size_t max_key_bits, std::size_t tag_bits) {
 }
 
 }  // namespace
+
+PolynomialHash::PolynomialHash(std::uint64_t point) {
+    // s a = sum_j s (a_j x^{8j}) for the bytes a_j of a, by linearity.
+    std::uint64_t power = point;  // s x^{8j + b}, one doubling per bit
+    for (std::size_t j = 0; j < 8; ++j) {
+        table_[j][0] = 0;
+        for (unsigned b = 0; b < 8; ++b) {
+            table_[j][1u << b] = power;
+            power = power << 1 ^ (power >> 63 ? REDUCTION : 0);
+        }
+        for (unsigned v = 1; v < 256; ++v) table_[j][v] = table_[j][v & (v - 1)] ^ table_[j][v & -v];
+    }
+}
+
+std::uint64_t PolynomialHash::operator()(std::span<const std::uint64_t> words, std::uint64_t length) const {
+    std::uint64_t acc = 0;  // Horner: ((m_1 s + m_2) s + ... + m_L) s, then (.. + n) s
+    for (std::uint64_t word : words) acc = step(acc, word);
+    return step(acc, length);
+}
 
 std::uint64_t gf64_multiply(std::uint64_t a, std::uint64_t b) {
     std::uint64_t r = 0;
@@ -103,10 +92,7 @@ core::BitVector verification_tag(const core::BitVector& key, const VerificationH
     }
     core::BitVector tag(hash.tag_bits);
     for (std::size_t part = 0; part < hash.points.size(); ++part) {
-        const FixedMultiplier times_s(hash.points[part]);
-        std::uint64_t acc = 0;  // Horner: ((m_1 s + m_2) s + ... + m_L) s, then (.. + n) s
-        for (std::uint64_t word : key.words()) acc = times_s(acc ^ word);
-        acc = times_s(acc ^ static_cast<std::uint64_t>(key.size()));
+        const std::uint64_t acc = PolynomialHash(hash.points[part])(key.words(), key.size());
         const std::size_t begin = part * PART_BITS, bits = std::min(PART_BITS, hash.tag_bits - begin);
         for (std::size_t i = 0; i < bits; ++i) tag[begin + i] = acc >> i & 1u;
     }

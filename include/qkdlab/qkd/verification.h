@@ -22,8 +22,10 @@
 // The evaluation points are drawn from a core::Rng here (a simulation); a deployment takes them from
 // pre-shared or earlier key material. The tag bits Alice discloses are counted as leaked.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "qkdlab/core/bit_vector.h"
@@ -34,6 +36,26 @@ namespace qkdlab::qkd {
 // The product a b in GF(2^64) above (bit i of a word is the coefficient of x^i), bit by bit: the
 // reference the table-driven hash is tested against.
 std::uint64_t gf64_multiply(std::uint64_t a, std::uint64_t b);
+
+// The polynomial above at one fixed point s, by Horner's rule with multiplication by s done by eight
+// lookups in a 16 KiB table (s times each byte value at each byte position). Also the hash of the
+// message authentication (authentication.h), which feeds it words one at a time.
+class PolynomialHash {
+  public:
+    explicit PolynomialHash(std::uint64_t point);
+    // One Horner step: (acc + word) s. From acc = 0, stepping through m_1..m_L and then n gives P(s).
+    std::uint64_t step(std::uint64_t acc, std::uint64_t word) const {
+        const std::uint64_t a = acc ^ word;
+        std::uint64_t r = 0;
+        for (std::size_t j = 0; j < 8; ++j) r ^= table_[j][a >> (8 * j) & 0xff];
+        return r;
+    }
+    // P(s) = m_1 s^{L+1} + ... + m_L s^2 + n s of the words m_1..m_L and the length coefficient n.
+    std::uint64_t operator()(std::span<const std::uint64_t> words, std::uint64_t length) const;
+
+  private:
+    std::array<std::array<std::uint64_t, 256>, 8> table_;
+};
 
 // The smallest tag length whose collision probability for keys of up to max_key_bits is <= eps_cor.
 // Throws Error unless 0 < eps_cor < 1.
