@@ -109,6 +109,7 @@ nlohmann::ordered_json block_json(const qkd::BlockReport& r) {
                           {"test_single_photon_errors", b.test_single_photon_errors},
                           {"phase_error_rate", b.phase_error_rate}};
     json["final_key_bits"] = r.final_key_bits;
+    json["confirmation_bits"] = r.confirmation_bits;
     json["secret_key_rate_bps"] = per(static_cast<double>(r.final_key_bits), r.emulated_seconds);
     json["secret_key_rate_per_pulse"] = per(static_cast<double>(r.final_key_bits), static_cast<double>(r.pulses));
     json["keys_identical"] = r.keys_identical ? nlohmann::ordered_json(*r.keys_identical) : nlohmann::ordered_json(nullptr);

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <string>
 
+#include "qkdlab/core/error.h"
+
 namespace qkdlab::qkd {
 namespace {
 
@@ -49,6 +51,21 @@ MessageWriter& MessageWriter::u64s(std::span<const std::uint64_t> values) {
 MessageWriter& MessageWriter::bytes(std::span<const std::uint8_t> values) {
     u64(values.size());
     message_.payload.insert(message_.payload.end(), values.begin(), values.end());
+    return *this;
+}
+
+MessageWriter& MessageWriter::increasing(std::span<const std::uint64_t> values) {
+    u64(values.size());
+    std::uint64_t previous = 0;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (i > 0 && values[i] <= previous) {
+            throw Error("MessageWriter::increasing: value " + std::to_string(i) + " is not above the one before");
+        }
+        std::uint64_t delta = values[i] - previous;
+        previous = values[i];
+        for (; delta >= 0x80; delta >>= 7) message_.payload.push_back(static_cast<std::uint8_t>(delta | 0x80));
+        message_.payload.push_back(static_cast<std::uint8_t>(delta));
+    }
     return *this;
 }
 
@@ -116,6 +133,31 @@ std::vector<std::uint8_t> MessageReader::bytes() {
     const std::size_t count = length(1, "a byte vector");
     const std::span<const std::uint8_t> in = take(count, "a byte vector");
     return {in.begin(), in.end()};
+}
+
+std::vector<std::uint64_t> MessageReader::increasing() {
+    const std::size_t count = length(1, "an increasing vector");
+    std::vector<std::uint64_t> out;
+    out.reserve(count);
+    std::uint64_t value = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        std::uint64_t delta = 0;
+        for (unsigned shift = 0;; shift += 7) {
+            const std::uint8_t byte = take(1, "an increasing vector")[0];
+            if (shift == 63 && byte > 1) {
+                throw ChannelError("malformed " + to_string(message_.type) + " message: a varint beyond 64 bits");
+            }
+            delta |= std::uint64_t{byte & 0x7fu} << shift;
+            if ((byte & 0x80u) == 0) break;
+        }
+        if ((i > 0 && delta == 0) || value + delta < value) {
+            throw ChannelError("malformed " + to_string(message_.type) + " message: value " + std::to_string(i) +
+                               " of an increasing vector does not increase");
+        }
+        value += delta;
+        out.push_back(value);
+    }
+    return out;
 }
 
 void MessageReader::finish() const {

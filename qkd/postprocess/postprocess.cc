@@ -117,6 +117,11 @@ class Session {
             abort_with(abort.stage, abort.reason, abort.tell_peer);
         } catch (const AuthenticationFailure& failure) {
             abort_with("authentication", failure.what(), true);
+        } catch (const std::exception& e) {
+            // Not an outcome (a transport failure, a bug): the peer is told, so it does not wait for
+            // its timeout, and the exception goes on.
+            abort_with(stage_, e.what(), true);
+            throw;
         }
         if (report_.aborted) out.key.reset();
         report_.authentication_bits_used = pool_.consumed_bits() - pool_before;
@@ -233,7 +238,7 @@ class Session {
         if (is_alice()) {
             const Message m = receive(MessageType::detections);
             MessageReader r(m, MessageType::detections);
-            announced.pulse_index = r.u64s();
+            announced.pulse_index = r.increasing();
             const std::vector<std::uint8_t> bob_settings = r.bytes();
             r.finish();
             if (announced.pulse_index != own_.pulse_index || bob_settings.size() != n) {
@@ -253,7 +258,7 @@ class Session {
             std::vector<std::uint8_t> bob_settings(n);
             for (std::size_t i = 0; i < n; ++i) bob_settings[i] = static_cast<std::uint8_t>(settings_bob(own_.settings[i]));
             MessageWriter w(MessageType::detections);
-            w.u64s(own_.pulse_index).bytes(bob_settings);
+            w.increasing(own_.pulse_index).bytes(bob_settings);
             send(w);
             const Message m = receive(MessageType::settings);
             MessageReader r(m, MessageType::settings);
@@ -483,7 +488,7 @@ class Session {
     core::BitVector amplify(const SiftedKey& sifted, const core::BitVector& key) {
         report_.finite_key = finite_key(sifted);
         const std::uint64_t length = std::min<std::uint64_t>(report_.finite_key.length, key.size());
-        confirmation_bits_ = verification_tag_bits(key.size(), options_.epsilon_cor);
+        confirmation_bits_ = verification_tag_bits(length, options_.epsilon_cor);
         if (length <= confirmation_bits_) {
             throw BlockAbort{"privacy amplification",
                              "the finite-key bound leaves " + std::to_string(length) + " bits, no more than the " +
@@ -527,7 +532,7 @@ class Session {
         final_key = std::move(body);
         bool identical = false;
         if (is_alice()) {
-            const VerificationHash hash = draw_verification_hash(kept, options_.epsilon_cor, rng_);
+            const VerificationHash hash = draw_verification_hash(report_.final_key_bits, options_.epsilon_cor, rng_);
             core::BitVector tag = verification_tag(final_key, hash);
             tag ^= pad;
             MessageWriter w(MessageType::confirmation);
@@ -545,7 +550,7 @@ class Session {
             core::BitVector tag = r.bits();
             r.finish();
             hash.tag_bits = confirmation_bits_;
-            hash.max_key_bits = kept;
+            hash.max_key_bits = report_.final_key_bits;
             if (tag.size() != confirmation_bits_ || hash.points.size() != (confirmation_bits_ + 63) / 64) {
                 throw BlockAbort{"confirmation", "Alice's confirmation tag has " + std::to_string(tag.size()) +
                                                      " bits; expected " + std::to_string(confirmation_bits_)};
@@ -557,6 +562,7 @@ class Session {
             send(w);
         }
         pad.wipe();
+        report_.confirmation_bits = confirmation_bits_;
         report_.keys_identical = identical;
         if (!identical) throw BlockAbort{"confirmation", "the final keys' hashes differ", false};
     }

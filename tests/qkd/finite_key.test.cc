@@ -288,9 +288,10 @@ TEST(finite_key, rejects_bad_input) {
 // n_Z = n_X = 1e9 and e = 2% the phase error bound exceeds e by less than 1e-3.
 TEST(finite_key, entangled_zero_for_tiny_blocks_and_tends_to_shor_preskill) {
     EntangledFiniteKeyInput tiny;
-    tiny.key_detections = 1000;
-    tiny.test_detections = 1000;
-    tiny.test_errors = 20;
+    tiny.key_detections = 300;
+    tiny.test_detections = 300;
+    tiny.test_errors = 6;
+    tiny.leaked_bits = 1.16 * 300 * binary_entropy(0.02);
     EXPECT_EQ(finite_key_length(tiny).length, 0u);
 
     EntangledFiniteKeyInput large;

@@ -4,6 +4,8 @@
 
 #include <limits>
 
+#include "qkdlab/core/error.h"
+
 namespace qkdlab::qkd {
 namespace {
 
@@ -26,6 +28,36 @@ TEST(message_codec, round_trips_every_field) {
     EXPECT_EQ(r.bytes(), bytes);
     EXPECT_TRUE(r.bits().empty());
     EXPECT_NO_THROW(r.finish());
+}
+
+TEST(message_codec, increasing_vectors_take_a_byte_or_two_per_small_step) {
+    const std::vector<std::uint64_t> values = {0, 1, 127, 128, 16511, std::uint64_t{1} << 40,
+                                               std::numeric_limits<std::uint64_t>::max()};
+    MessageWriter w(MessageType::detections);
+    w.increasing(values);
+    const Message m = w.take();
+    MessageReader r(m, MessageType::detections);
+    EXPECT_EQ(r.increasing(), values);
+    r.finish();
+
+    MessageWriter steps(MessageType::detections);
+    std::vector<std::uint64_t> dense(1000);
+    for (std::size_t i = 0; i < dense.size(); ++i) dense[i] = 100 * i + 5;
+    steps.increasing(dense);
+    EXPECT_EQ(steps.take().payload.size(), 8 + 1 + 999);
+
+    EXPECT_THROW(MessageWriter(MessageType::detections).increasing(std::vector<std::uint64_t>{3, 3}), Error);
+    // A zero step after the first value, and a value that wraps around.
+    for (const std::vector<std::uint8_t>& tail : {std::vector<std::uint8_t>{5, 0},
+                                                  std::vector<std::uint8_t>{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                                                            0xff, 0xff, 0x01, 0x02}}) {
+        MessageWriter count(MessageType::detections);
+        count.u64(2);
+        Message bad = count.take();
+        for (std::uint8_t byte : tail) bad.payload.push_back(byte);
+        MessageReader reader(bad, MessageType::detections);
+        EXPECT_THROW((void)reader.increasing(), ChannelError);
+    }
 }
 
 TEST(message_codec, layout_is_little_endian) {

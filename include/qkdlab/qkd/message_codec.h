@@ -6,7 +6,9 @@
 //
 // Fields: u8, u32, u64 and f64 (IEEE 754 binary64) little-endian; a bit vector as its length in
 // bits (u64) and then its 64-bit words; a vector of u64 or of u8 as its length (u64) and then the
-// elements.
+// elements; a strictly increasing vector of u64 (pulse indices) as its length (u64) and then the
+// first value and each difference to the previous one as LEB128 varints (7 bits a byte, low bits
+// first): a byte or two per detection instead of eight.
 
 #include <cstddef>
 #include <cstdint>
@@ -29,6 +31,8 @@ class MessageWriter {
     MessageWriter& bits(const core::BitVector& value);
     MessageWriter& u64s(std::span<const std::uint64_t> values);
     MessageWriter& bytes(std::span<const std::uint8_t> values);
+    // Throws qkdlab::Error unless `values` is strictly increasing.
+    MessageWriter& increasing(std::span<const std::uint64_t> values);
 
     // The message; the writer is left empty.
     Message take() { return std::move(message_); }
@@ -50,6 +54,7 @@ class MessageReader {
     core::BitVector bits();
     std::vector<std::uint64_t> u64s();
     std::vector<std::uint8_t> bytes();
+    std::vector<std::uint64_t> increasing();
     // Throws ChannelError if bytes are left over.
     void finish() const;
 

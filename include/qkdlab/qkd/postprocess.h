@@ -107,6 +107,7 @@ struct BlockReport {
     double verification_collision_bound = 1;
     FiniteKeyLength finite_key;  // with leaked = reconciliation + sample + verification tag bits
     std::uint64_t final_key_bits = 0;  // privacy amplification's output, l
+    std::uint64_t confirmation_bits = 0;  // the final key's last bits, spent padding the confirmation
     std::optional<bool> keys_identical;  // from the confirmation; unknown if the block aborted before it
     std::uint64_t authentication_bits_used = 0;  // pool bits this block's messages consumed
     std::uint64_t authentication_bits_replenished = 0;
