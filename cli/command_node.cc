@@ -73,7 +73,7 @@ Endpoint parse_endpoint(const std::string& text, const std::string& option) {
 }
 
 std::uint64_t node_pulses(const NodeOptions& options, const qkd::Link& link) {
-    const double pulses = options.seconds ? *options.seconds * link.clock_hz
+    const double pulses = options.seconds  ? *options.seconds * link.clock_hz
                           : options.pulses ? *options.pulses
                                            : (options.mode == "qubit" ? 1e5 : 1e9);
     if (!options.seconds && pulses != std::floor(pulses)) throw Error("--pulses: expected a whole number");
@@ -115,7 +115,8 @@ int run_node(const NodeOptions& options, Streams io) {
         throw Error("--role alice: give --listen HOST:PORT (Alice waits for Bob)");
     if (!alice && (options.connect.empty() || !options.listen.empty()))
         throw Error("--role bob: give --connect HOST:PORT (Bob dials Alice)");
-    const Endpoint endpoint = parse_endpoint(alice ? options.listen : options.connect, alice ? "--listen" : "--connect");
+    const Endpoint endpoint =
+        parse_endpoint(alice ? options.listen : options.connect, alice ? "--listen" : "--connect");
     if (!(options.timeout_s > 0 && options.timeout_s <= 86400))
         throw Error("--timeout: expected seconds in (0, 86400], got " + std::to_string(options.timeout_s));
     check_output_paths({{"--out", options.out}, {"--keys", options.keys}});
@@ -142,8 +143,8 @@ int run_node(const NodeOptions& options, Streams io) {
         own = qkd::party_records(records, party);
     }
     // This party's own randomness: not the link's, and not the peer's.
-    std::seed_seq sequence{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32),
-                           alice ? 1u : 2u, std::random_device{}()};
+    std::seed_seq sequence{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32), alice ? 1u : 2u,
+                           std::random_device{}()};
     core::Rng rng(sequence);
 
     const auto timeout = std::chrono::milliseconds(static_cast<std::int64_t>(options.timeout_s * 1000));
@@ -192,8 +193,9 @@ int run_node(const NodeOptions& options, Streams io) {
 Command add_node_command(CLI::App& app) {
     auto options = std::make_shared<NodeOptions>();
     CLI::App* node = app.add_subcommand(
-        "node", "Run one party (Alice or Bob) of a link as its own process: emulate the shared link, keep this "
-                "party's half of the records, and post-process with the peer over authenticated TCP");
+        "node",
+        "Run one party (Alice or Bob) of a link as its own process: emulate the shared link, keep this "
+        "party's half of the records, and post-process with the peer over authenticated TCP");
     node->add_option("--role", options->role, "alice (listens) or bob (connects)")
         ->check(CLI::IsMember({"alice", "bob"}));
     node->add_option("--listen", options->listen, "Alice: HOST:PORT to accept Bob on");

@@ -38,8 +38,7 @@ void add_postprocess_options(CLI::App& app, PostprocessInput& input) {
     app.add_option("--reconciliation", input.reconciliation, "Error reconciliation: cascade (interactive) or ldpc")
         ->check(CLI::IsMember({"cascade", "ldpc"}))
         ->capture_default_str();
-    app.add_option("--sample-fraction", input.sample_fraction,
-                   "Share of the sifted key disclosed to estimate its QBER")
+    app.add_option("--sample-fraction", input.sample_fraction, "Share of the sifted key disclosed to estimate its QBER")
         ->capture_default_str();
     app.add_option("--pe-failure", input.failure_probability,
                    "Failure probability of each Clopper-Pearson interval of parameter estimation")
@@ -98,6 +97,7 @@ nlohmann::ordered_json block_json(const qkd::BlockReport& r) {
     json["frames"] = r.frames;
     json["frame_errors"] = r.frame_errors;
     json["round_trips"] = r.round_trips;
+    json["corrected_bits"] = r.corrected_bits;
     json["verified"] = r.verified;
     json["verification_tag_bits"] = r.verification_tag_bits;
     json["verification_collision_bound"] = r.verification_collision_bound;
@@ -112,7 +112,8 @@ nlohmann::ordered_json block_json(const qkd::BlockReport& r) {
     json["confirmation_bits"] = r.confirmation_bits;
     json["secret_key_rate_bps"] = per(static_cast<double>(r.final_key_bits), r.emulated_seconds);
     json["secret_key_rate_per_pulse"] = per(static_cast<double>(r.final_key_bits), static_cast<double>(r.pulses));
-    json["keys_identical"] = r.keys_identical ? nlohmann::ordered_json(*r.keys_identical) : nlohmann::ordered_json(nullptr);
+    json["keys_identical"] =
+        r.keys_identical ? nlohmann::ordered_json(*r.keys_identical) : nlohmann::ordered_json(nullptr);
     json["authentication_bits_used"] = r.authentication_bits_used;
     json["authentication_bits_replenished"] = r.authentication_bits_replenished;
     json["delivered_key_bits"] = r.delivered_key_bits;
@@ -129,11 +130,11 @@ nlohmann::ordered_json run_json(const qkd::PostprocessRun& run) {
     json.erase("party");
     const bool both_keys = run.alice.key && run.bob.key;
     // The confirmation compared hashes over the channel; here both blocks are at hand as well.
-    json["keys_identical"] = run.alice.report.keys_identical && run.bob.report.keys_identical
-                                 ? nlohmann::ordered_json(*run.alice.report.keys_identical &&
-                                                          *run.bob.report.keys_identical &&
-                                                          (!both_keys || run.alice.key->key == run.bob.key->key))
-                                 : nlohmann::ordered_json(nullptr);
+    json["keys_identical"] =
+        run.alice.report.keys_identical && run.bob.report.keys_identical
+            ? nlohmann::ordered_json(*run.alice.report.keys_identical && *run.bob.report.keys_identical &&
+                                     (!both_keys || run.alice.key->key == run.bob.key->key))
+            : nlohmann::ordered_json(nullptr);
     json["bob"] = {{"aborted", run.bob.report.aborted},
                    {"abort_stage", run.bob.report.aborted ? nlohmann::ordered_json(run.bob.report.abort_stage)
                                                           : nlohmann::ordered_json(nullptr)},
@@ -161,8 +162,8 @@ std::string block_text(const qkd::BlockReport& r) {
     }
     if (r.final_key_bits > 0) {
         out << "  final key " << r.final_key_bits << " bits (finite-key bound " << r.finite_key.length
-            << ", phase error <= " << r.finite_key.bounds.phase_error_rate << "): "
-            << per(static_cast<double>(r.final_key_bits), r.emulated_seconds) << " bit/s, "
+            << ", phase error <= " << r.finite_key.bounds.phase_error_rate
+            << "): " << per(static_cast<double>(r.final_key_bits), r.emulated_seconds) << " bit/s, "
             << per(static_cast<double>(r.final_key_bits), static_cast<double>(r.pulses)) << " bits per pulse\n";
         out << "  authentication used " << r.authentication_bits_used << " pool bits, replenished "
             << r.authentication_bits_replenished << "; delivered " << r.delivered_key_bits << " bits";

@@ -116,7 +116,8 @@ core::BitVector MessageReader::bits() {
     for (std::size_t w = 0; w < words; ++w) packed[w] = load<std::uint64_t>(in.subspan(8 * w, 8));
     core::BitVector out(packed, static_cast<std::size_t>(size));
     if (words > 0 && out.words().back() != packed.back()) {
-        throw ChannelError("malformed " + to_string(message_.type) + " message: a bit vector has bits set past its end");
+        throw ChannelError("malformed " + to_string(message_.type) +
+                           " message: a bit vector has bits set past its end");
     }
     return out;
 }
@@ -162,8 +163,8 @@ std::vector<std::uint64_t> MessageReader::increasing() {
 
 void MessageReader::finish() const {
     if (position_ != message_.payload.size()) {
-        throw ChannelError("malformed " + to_string(message_.type) + " message: " +
-                           std::to_string(message_.payload.size() - position_) + " bytes left over");
+        throw ChannelError("malformed " + to_string(message_.type) +
+                           " message: " + std::to_string(message_.payload.size() - position_) + " bytes left over");
     }
 }
 

@@ -148,8 +148,8 @@ FiniteKeyLength finite_key_length(const EntangledFiniteKeyInput& in) {
     b.test_single_photon_errors = static_cast<double>(in.test_errors);
     if (in.key_detections > 0 && in.test_detections > 0) {
         const double rate = b.test_single_photon_errors / b.test_single_photon_events;
-        b.phase_error_rate = std::min(0.5, rate + gamma_deviation(in.epsilon_sec, rate, b.test_single_photon_events,
-                                                                  b.key_single_photon_events));
+        b.phase_error_rate = std::min(
+            0.5, rate + gamma_deviation(in.epsilon_sec, rate, b.test_single_photon_events, b.key_single_photon_events));
     }
     finish_length(out, in.leaked_bits, in.epsilon_sec, in.epsilon_cor);
     return out;

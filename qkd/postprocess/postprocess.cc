@@ -5,11 +5,10 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <random>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "qkdlab/core/error.h"
 #include "qkdlab/qkd/message_codec.h"
@@ -97,7 +96,12 @@ class Session {
   public:
     Session(ClassicalChannel& channel, AuthenticationKeyPool& pool, const PartyRecords& own, const Link& link,
             const PostprocessOptions& options, std::uint64_t block_index, core::Rng& rng)
-        : channel_(channel), pool_(pool), own_(own), link_(link), options_(options), block_index_(block_index),
+        : channel_(channel),
+          pool_(pool),
+          own_(own),
+          link_(link),
+          options_(options),
+          block_index_(block_index),
           rng_(rng) {
         report_.party = own.party;
         report_.method = options.reconciliation;
@@ -198,16 +202,19 @@ class Session {
         block.epsilon_cor = options_.epsilon_cor;
         block.link = link_.name;
         block.block_index = block_index_;
-        block.created_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count();
+        block.created_unix_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
         return block;
     }
 
     void hello() {
         MessageWriter w(MessageType::hello);
-        w.u32(PROTOCOL_VERSION).u8(static_cast<std::uint8_t>(own_.party)).u64(fingerprint_).u64(own_.pulses).u64(
-            block_index_);
+        w.u32(PROTOCOL_VERSION)
+            .u8(static_cast<std::uint8_t>(own_.party))
+            .u64(fingerprint_)
+            .u64(own_.pulses)
+            .u64(block_index_);
         send(w);
         const Message m = receive(MessageType::hello);
         MessageReader r(m, MessageType::hello);
@@ -224,9 +231,8 @@ class Session {
         }
         if (fingerprint != fingerprint_ || pulses != own_.pulses || block != block_index_) {
             throw BlockAbort{"hello", "the peer runs another link, pulse count, block or options (fingerprint " +
-                                          std::to_string(fingerprint) + " vs " + std::to_string(fingerprint_) +
-                                          ", " + std::to_string(pulses) + " vs " + std::to_string(own_.pulses) +
-                                          " pulses)"};
+                                          std::to_string(fingerprint) + " vs " + std::to_string(fingerprint_) + ", " +
+                                          std::to_string(pulses) + " vs " + std::to_string(own_.pulses) + " pulses)"};
         }
     }
 
@@ -256,7 +262,8 @@ class Session {
             send(w);
         } else {
             std::vector<std::uint8_t> bob_settings(n);
-            for (std::size_t i = 0; i < n; ++i) bob_settings[i] = static_cast<std::uint8_t>(settings_bob(own_.settings[i]));
+            for (std::size_t i = 0; i < n; ++i)
+                bob_settings[i] = static_cast<std::uint8_t>(settings_bob(own_.settings[i]));
             MessageWriter w(MessageType::detections);
             w.increasing(own_.pulse_index).bytes(bob_settings);
             send(w);
@@ -310,8 +317,7 @@ class Session {
             sample.bits = sample.mask.popcount();
             if (sample.mask.size() != sifted.key.size()) {
                 throw BlockAbort{"estimation", "Alice's sample covers " + std::to_string(sample.mask.size()) +
-                                                   " positions of a " + std::to_string(sifted.key.size()) +
-                                                   "-bit key"};
+                                                   " positions of a " + std::to_string(sifted.key.size()) + "-bit key"};
             }
             bob = disclose(sifted, sample);
             MessageWriter w(MessageType::estimation_bits);
@@ -374,6 +380,7 @@ class Session {
                 if (m.type == MessageType::frame_result) {
                     MessageReader r(m, MessageType::frame_result);
                     success = r.u8() != 0;
+                    report_.corrected_bits = r.u64();
                     r.finish();
                     break;
                 }
@@ -383,7 +390,8 @@ class Session {
                 try {
                     parities = oracle.ask(request);
                 } catch (const Error& e) {
-                    throw BlockAbort{"reconciliation", std::string("Bob asked a malformed parity request: ") + e.what()};
+                    throw BlockAbort{"reconciliation",
+                                     std::string("Bob asked a malformed parity request: ") + e.what()};
                 }
                 MessageWriter w(MessageType::parity_answer);
                 w.bits(parities);
@@ -396,19 +404,23 @@ class Session {
         }
         RemoteParityOracle oracle(*this, key.size());
         ReconciliationResult result = cascade_reconcile(oracle, key, qber, options_.cascade, rng_);
+        if (result.success) report_.corrected_bits = result.corrected_key.hamming_distance(key);
         MessageWriter w(MessageType::frame_result);
-        w.u8(result.success ? 1 : 0);
+        w.u8(result.success ? 1 : 0).u64(report_.corrected_bits);
         send(w);
         report_.leaked_bits = result.leaked_bits;
         report_.round_trips = result.round_trips;
         finish_reconciliation(key.size(), qber, result.success);
-        if (result.success) report_.corrected_bits = result.corrected_key.hamming_distance(key);
         key.wipe();
         return std::move(result.corrected_key);
     }
 
     void finish_reconciliation(std::size_t bits, double qber, bool success) {
-        report_.reconciliation_efficiency = reconciliation_efficiency(report_.leaked_bits, bits, qber);
+        // f at the error rate reconciliation found (Bob's corrections, which he announces: the number
+        // of errors is not secret), or at the estimate if it failed.
+        const double found = static_cast<double>(report_.corrected_bits) / static_cast<double>(bits);
+        report_.reconciliation_efficiency =
+            reconciliation_efficiency(report_.leaked_bits, bits, success && found > 0 ? found : qber);
         report_.frame_errors = success ? 0 : 1;
         if (!success) throw BlockAbort{"reconciliation", "Cascade found Alice's parities inconsistent", false};
     }
@@ -613,16 +625,20 @@ void check(const PostprocessOptions& options) {
     } catch (const ConfigError& e) {
         throw ConfigError("/estimation" + e.json_path(), e.message());
     }
-    for (const auto& [name, eps] : {std::pair{"/epsilon_sec", options.epsilon_sec}, {"/epsilon_cor", options.epsilon_cor}}) {
-        if (!(eps > 0 && eps < 1)) throw ConfigError(name, "is " + std::to_string(eps) + "; expected a value in (0, 1)");
+    for (const auto& [name, eps] :
+         {std::pair{"/epsilon_sec", options.epsilon_sec}, {"/epsilon_cor", options.epsilon_cor}}) {
+        if (!(eps > 0 && eps < 1))
+            throw ConfigError(name, "is " + std::to_string(eps) + "; expected a value in (0, 1)");
     }
 }
 
 void check_postprocessable(const Link& link) {
     if (link.protocol == Protocol::bbm92) return;
     if (link.protocol != Protocol::decoy_bb84) {
-        throw Error("post-processing needs a finite-key bound for the protocol: decoy-bb84 (Lim et al. 2014) or bbm92; "
-                    "the link runs " + to_string(link.protocol));
+        throw Error(
+            "post-processing needs a finite-key bound for the protocol: decoy-bb84 (Lim et al. 2014) or bbm92; "
+            "the link runs " +
+            to_string(link.protocol));
     }
     if (link.source.intensities.size() != 3) {
         throw Error("the finite-key bound of Lim et al. 2014 needs exactly three intensities; the link has " +
@@ -633,8 +649,10 @@ void check_postprocessable(const Link& link) {
     const double mu2 = link.source.intensities[order[1]].mean_photon_number;
     const double mu3 = link.source.intensities[order[2]].mean_photon_number;
     if (!(mu2 > mu3) || !(mu1 > mu2 + mu3)) {
-        throw Error("the finite-key bound of Lim et al. 2014 needs intensities mu1 > mu2 + mu3 and mu2 > mu3; the link "
-                    "has " + std::to_string(mu1) + ", " + std::to_string(mu2) + ", " + std::to_string(mu3));
+        throw Error(
+            "the finite-key bound of Lim et al. 2014 needs intensities mu1 > mu2 + mu3 and mu2 > mu3; the link "
+            "has " +
+            std::to_string(mu1) + ", " + std::to_string(mu2) + ", " + std::to_string(mu3));
     }
 }
 
@@ -656,8 +674,7 @@ PartyRecords party_records(const RawRecords& records, Party party) {
 }
 
 PartyOutcome run_party(ClassicalChannel& channel, AuthenticationKeyPool& pool, const PartyRecords& own,
-                       const Link& link, const PostprocessOptions& options, std::uint64_t block_index,
-                       core::Rng& rng) {
+                       const Link& link, const PostprocessOptions& options, std::uint64_t block_index, core::Rng& rng) {
     check(options);
     check_postprocessable(link);
     if (own.protocol != link.protocol) {

@@ -106,3 +106,95 @@ TEST(command_link, bad_input_names_the_place_and_writes_nothing) {
 }
 
 }  // namespace qkdlab::cli
+
+namespace qkdlab::cli {
+namespace {
+
+nlohmann::json read_json(const std::filesystem::path& path) {
+    return nlohmann::json::parse(*core::read_text_file(path));
+}
+
+}  // namespace
+
+// The whole chain from the command line: every field the issue names, both parties' key files
+// with the same key under the same id, and the counts adding up.
+TEST(command_link, postprocess_reports_every_stage_and_writes_identical_keys) {
+    const auto alice_keys = scratch("pp_alice_keys.json"), bob_keys = scratch("pp_bob_keys.json");
+    const auto r =
+        run_cli({"link", "--link", testing::testdata("finite_key_link.json"), "--pulses", "3e7", "--seed", "3",
+                 "--postprocess", "--json", "--alice-keys", alice_keys.string(), "--bob-keys", bob_keys.string()});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["postprocess_options"]["reconciliation"], "cascade");
+    const auto& p = j["points"][0]["postprocess"];
+    for (const char* field : {"sifted_bits", "qber", "leaked_bits", "reconciliation_efficiency", "final_key_bits",
+                              "secret_key_rate_bps", "aborted", "abort_reason", "keys_identical", "frame_errors",
+                              "round_trips", "verified", "finite_key", "qber_interval", "secret_key_rate_per_pulse"})
+        EXPECT_TRUE(p.contains(field)) << field;
+    EXPECT_FALSE(p["aborted"]);
+    EXPECT_TRUE(p["abort_reason"].is_null());
+    EXPECT_TRUE(p["keys_identical"]);
+    EXPECT_GT(p["sifted_bits"].get<double>(), 1e5);
+    EXPECT_NEAR(p["qber"].get<double>(), 0.011, 0.004);
+    EXPECT_GT(p["reconciliation_efficiency"].get<double>(), 1.0);
+    EXPECT_LT(p["reconciliation_efficiency"].get<double>(), 1.2);
+    EXPECT_GT(p["final_key_bits"].get<double>(), 0);
+    EXPECT_DOUBLE_EQ(p["secret_key_rate_bps"].get<double>(), p["final_key_bits"].get<double>() / 0.03);
+    EXPECT_EQ(p["delivered_key_bits"].get<std::uint64_t>() + p["authentication_bits_replenished"].get<std::uint64_t>() +
+                  p["confirmation_bits"].get<std::uint64_t>(),
+              p["final_key_bits"].get<std::uint64_t>());
+
+    const auto a = read_json(alice_keys), b = read_json(bob_keys);
+    EXPECT_EQ(a["schema"], "qkdlab.keys/1");
+    EXPECT_EQ(a["party"], "alice");
+    ASSERT_EQ(a["blocks"].size(), 1u);
+    ASSERT_EQ(b["blocks"].size(), 1u);
+    EXPECT_EQ(a["blocks"][0]["id"], b["blocks"][0]["id"]);
+    EXPECT_EQ(a["blocks"][0]["key_hex"], b["blocks"][0]["key_hex"]);
+    EXPECT_EQ(a["blocks"][0]["bits"], p["delivered_key_bits"]);
+    EXPECT_EQ(a["blocks"][0]["id"].get<std::string>().size(), 36u);
+    // Keys never reach the report.
+    EXPECT_EQ(r.out.find(a["blocks"][0]["key_hex"].get<std::string>().substr(0, 32)), std::string::npos);
+}
+
+TEST(command_link, postprocess_aborts_under_intercept_resend_and_outputs_no_key) {
+    const auto keys = scratch("pp_eve_keys.json");
+    const auto r =
+        run_cli({"link", "--link", testing::testdata("finite_key_link.json"), "--pulses", "1e7", "--seed", "4", "--eve",
+                 "intercept-resend", "--postprocess", "--json", "--alice-keys", keys.string()});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    const auto& p = j["points"][0]["postprocess"];
+    EXPECT_TRUE(p["aborted"]);
+    EXPECT_EQ(p["abort_stage"], "estimation");
+    EXPECT_FALSE(p["abort_reason"].get<std::string>().empty());
+    EXPECT_EQ(p["final_key_bits"], 0);
+    EXPECT_TRUE(p["keys_identical"].is_null());
+    EXPECT_TRUE(read_json(keys)["blocks"].empty());
+}
+
+TEST(command_link, postprocess_rejects_bad_options_before_running) {
+    const auto keys = scratch("pp_never.json");
+    struct Case {
+        std::vector<std::string> args;
+        std::string message;
+    };
+    const std::vector<Case> cases = {
+        {{"--protocol", "bb84", "--postprocess"}, "finite-key bound"},
+        {{"--postprocess", "--epsilon-sec", "2"}, "--epsilon-sec"},
+        {{"--postprocess", "--sample-fraction", "1"}, "--sample-fraction"},
+        {{"--postprocess", "--reconciliation", "turbo"}, "--reconciliation"},
+        {{"--alice-keys", keys.string()}, "need --postprocess"},
+        {{"--postprocess", "--auth-pool-bits", "10"}, "--auth-pool-bits"},
+    };
+    for (const Case& c : cases) {
+        std::vector<std::string> args = {"link", "--pulses", "1000", "--seed", "1"};
+        args.insert(args.end(), c.args.begin(), c.args.end());
+        const auto r = run_cli(args);
+        EXPECT_EQ(r.status, 2) << c.message;
+        EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+        EXPECT_FALSE(std::filesystem::exists(keys));
+    }
+}
+
+}  // namespace qkdlab::cli

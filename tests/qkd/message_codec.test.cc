@@ -31,8 +31,8 @@ TEST(message_codec, round_trips_every_field) {
 }
 
 TEST(message_codec, increasing_vectors_take_a_byte_or_two_per_small_step) {
-    const std::vector<std::uint64_t> values = {0, 1, 127, 128, 16511, std::uint64_t{1} << 40,
-                                               std::numeric_limits<std::uint64_t>::max()};
+    const std::vector<std::uint64_t> values = {
+        0, 1, 127, 128, 16511, std::uint64_t{1} << 40, std::numeric_limits<std::uint64_t>::max()};
     MessageWriter w(MessageType::detections);
     w.increasing(values);
     const Message m = w.take();
@@ -48,9 +48,9 @@ TEST(message_codec, increasing_vectors_take_a_byte_or_two_per_small_step) {
 
     EXPECT_THROW(MessageWriter(MessageType::detections).increasing(std::vector<std::uint64_t>{3, 3}), Error);
     // A zero step after the first value, and a value that wraps around.
-    for (const std::vector<std::uint8_t>& tail : {std::vector<std::uint8_t>{5, 0},
-                                                  std::vector<std::uint8_t>{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                                                            0xff, 0xff, 0x01, 0x02}}) {
+    for (const std::vector<std::uint8_t>& tail :
+         {std::vector<std::uint8_t>{5, 0},
+          std::vector<std::uint8_t>{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x02}}) {
         MessageWriter count(MessageType::detections);
         count.u64(2);
         Message bad = count.take();

@@ -95,20 +95,21 @@ struct BlockReport {
     QberInterval phase_error;  // from the test bits
     double qber_limit = 0;
     ReconciliationMethod method = ReconciliationMethod::cascade;
-    std::uint64_t reconciled_bits = 0;  // the key bits that entered reconciliation
-    std::uint64_t leaked_bits = 0;      // every parity or syndrome bit disclosed by reconciliation
-    double reconciliation_efficiency = 0;  // f = leaked / (n h(estimated QBER))
+    std::uint64_t reconciled_bits = 0;     // the key bits that entered reconciliation
+    std::uint64_t leaked_bits = 0;         // every parity or syndrome bit disclosed by reconciliation
+    double reconciliation_efficiency = 0;  // f = leaked / (n h(e)), e the error rate Bob corrected
+                                           // (the estimate if reconciliation failed)
     std::uint64_t frames = 0;
     std::uint64_t frame_errors = 0;
     std::uint64_t round_trips = 0;
-    std::uint64_t corrected_bits = 0;  // Bob's side: bits reconciliation flipped (0 on Alice's)
+    std::uint64_t corrected_bits = 0;  // bits reconciliation flipped in Bob's key (he announces the count)
     bool verified = false;
     std::uint64_t verification_tag_bits = 0;
     double verification_collision_bound = 1;
-    FiniteKeyLength finite_key;  // with leaked = reconciliation + sample + verification tag bits
-    std::uint64_t final_key_bits = 0;  // privacy amplification's output, l
-    std::uint64_t confirmation_bits = 0;  // the final key's last bits, spent padding the confirmation
-    std::optional<bool> keys_identical;  // from the confirmation; unknown if the block aborted before it
+    FiniteKeyLength finite_key;                  // with leaked = reconciliation + sample + verification tag bits
+    std::uint64_t final_key_bits = 0;            // privacy amplification's output, l
+    std::uint64_t confirmation_bits = 0;         // the final key's last bits, spent padding the confirmation
+    std::optional<bool> keys_identical;          // from the confirmation; unknown if the block aborted before it
     std::uint64_t authentication_bits_used = 0;  // pool bits this block's messages consumed
     std::uint64_t authentication_bits_replenished = 0;
     std::uint64_t delivered_key_bits = 0;  // handed to the key sink
@@ -127,9 +128,9 @@ struct PartyOutcome {
 // (both sides give the same link, options and block index; `rng` is this party's own randomness).
 // Throws Error for a link without a finite-key bound or bad options before anything is sent, and
 // ChannelError if the transport fails.
-[[nodiscard]] PartyOutcome run_party(ClassicalChannel& channel, AuthenticationKeyPool& pool,
-                                     const PartyRecords& own, const Link& link, const PostprocessOptions& options,
-                                     std::uint64_t block_index, core::Rng& rng);
+[[nodiscard]] PartyOutcome run_party(ClassicalChannel& channel, AuthenticationKeyPool& pool, const PartyRecords& own,
+                                     const Link& link, const PostprocessOptions& options, std::uint64_t block_index,
+                                     core::Rng& rng);
 
 struct PostprocessRun {
     PartyOutcome alice;
@@ -141,8 +142,8 @@ struct PostprocessRun {
 // Bob's generators are independent streams of `seed`.
 [[nodiscard]] PostprocessRun run_parties(ClassicalChannel& alice_end, ClassicalChannel& bob_end,
                                          AuthenticationKeyPool& alice_pool, AuthenticationKeyPool& bob_pool,
-                                         const RawRecords& records, const Link& link,
-                                         const PostprocessOptions& options, std::uint64_t seed);
+                                         const RawRecords& records, const Link& link, const PostprocessOptions& options,
+                                         std::uint64_t seed);
 
 // The same over a fresh in_process_channel_pair, both pools from `pre_shared_key`.
 [[nodiscard]] PostprocessRun postprocess_in_process(const RawRecords& records, const Link& link,
