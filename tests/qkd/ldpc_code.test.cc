@@ -100,9 +100,11 @@ TEST(ldpc_code, stability_bound_limits_degree_two) {
     EXPECT_THROW(qkd::ldpc_degree_distribution(0.99), Error);
 }
 
+// PEG avoids 4-cycles while the checks within distance 2 of a variable are not all of them: true of
+// these low-rate codes (at high rates, a few thousand bits and heavy variables reach every check).
 TEST(ldpc_code, girth_at_least_six_on_small_codes) {
     for (const LdpcCodeParameters& parameters :
-         {LdpcCodeParameters{1000, 500, 1}, {2000, 400, 2}, {4000, 600, 3}, {8000, 800, 4}}) {
+         {LdpcCodeParameters{1000, 500, 1}, {3000, 1500, 2}, {4000, 1600, 3}, {8000, 2400, 4}}) {
         const LdpcCode code = LdpcCode::peg(parameters);
         EXPECT_FALSE(has_four_cycle(code)) << parameters.bits << " x " << parameters.checks;
     }
