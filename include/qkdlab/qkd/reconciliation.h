@@ -33,6 +33,11 @@ struct [[nodiscard]] ReconciliationResult {
     // f with the true QBER (the Hamming distance of both input keys over n): known only where both
     // keys are at hand (simulation); NaN otherwise.
     double efficiency_true_qber = 0;
+    // Frames the key was reconciled in (LDPC cuts it into code-length frames; Cascade does one), and
+    // those that failed (LDPC: not decoded, or decoded to a word that still differs from Alice's
+    // where both keys are at hand).
+    std::size_t frames = 1;
+    std::size_t frame_errors = 0;
 };
 
 // f = leaked_bits / (key_bits h(qber)), h the binary entropy; +infinity when h(qber) = 0 and bits
