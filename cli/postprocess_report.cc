@@ -122,6 +122,9 @@ nlohmann::ordered_json block_json(const qkd::BlockReport& r) {
     json["messages_sent"] = r.messages_sent;
     json["bytes_sent"] = r.bytes_sent;
     json["bytes_received"] = r.bytes_received;
+    nlohmann::ordered_json stages = nlohmann::ordered_json::object();
+    for (const auto& [stage, seconds] : r.stage_seconds) stages[stage] = seconds;
+    json["stage_seconds"] = std::move(stages);
     return json;
 }
 

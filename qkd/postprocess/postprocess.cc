@@ -179,22 +179,32 @@ class Session {
         }
     }
 
+    // Runs one stage and adds its wall-clock time (waiting for the peer included) to the report.
+    template <class Stage>
+    auto timed(const char* name, Stage stage) {
+        stage_ = name;
+        const auto start = std::chrono::steady_clock::now();
+        struct Record {
+            BlockReport& report;
+            const char* name;
+            std::chrono::steady_clock::time_point start;
+            ~Record() {
+                report.stage_seconds.emplace_back(
+                    name, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+            }
+        } record{report_, name, start};
+        return stage();
+    }
+
     std::optional<KeyBlock> run_stages() {
-        stage_ = "hello";
-        hello();
-        stage_ = "sifting";
-        const SiftedKey sifted = sift_block();
-        stage_ = "estimation";
-        core::BitVector key = estimate(sifted);
-        stage_ = "reconciliation";
-        key = reconcile(std::move(key));
-        stage_ = "verification";
-        verify(key);
-        stage_ = "privacy amplification";
-        core::BitVector final_key = amplify(sifted, key);
+        timed("hello", [&] { hello(); });
+        const SiftedKey sifted = timed("sifting", [&] { return sift_block(); });
+        core::BitVector key = timed("estimation", [&] { return estimate(sifted); });
+        key = timed("reconciliation", [&] { return reconcile(std::move(key)); });
+        timed("verification", [&] { verify(key); });
+        core::BitVector final_key = timed("privacy amplification", [&] { return amplify(sifted, key); });
         key.wipe();
-        stage_ = "confirmation";
-        confirm(final_key);
+        timed("confirmation", [&] { confirm(final_key); });
         KeyBlock block;
         block.key = std::move(final_key);
         block.id = report_.key_id;

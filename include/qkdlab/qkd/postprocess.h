@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "qkdlab/core/bit_vector.h"
@@ -117,6 +118,8 @@ struct BlockReport {
     std::uint64_t bytes_sent = 0;
     std::uint64_t bytes_received = 0;
     std::string key_id;
+    // Wall-clock seconds of each stage that ran, in order (waiting for the peer included).
+    std::vector<std::pair<std::string, double>> stage_seconds;
 };
 
 struct PartyOutcome {
