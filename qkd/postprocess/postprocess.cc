@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "qkdlab/core/error.h"
+#include "qkdlab/qkd/ldpc.h"
 #include "qkdlab/qkd/message_codec.h"
 #include "qkdlab/qkd/privacy_amplification.h"
 #include "qkdlab/qkd/reconciliation.h"
@@ -44,6 +45,12 @@ std::uint64_t configuration_fingerprint(const Link& link, const PostprocessOptio
                              {"reconciliation_efficiency", options.estimation.reconciliation_efficiency},
                              {"reconciliation", to_string(options.reconciliation)},
                              {"cascade_schedule", static_cast<int>(options.cascade.schedule)},
+                             {"ldpc_frame_bits", options.ldpc.frame_bits},
+                             {"ldpc_mother_rates", options.ldpc.mother_rates},
+                             {"ldpc_target_efficiency", options.ldpc.target_efficiency},
+                             {"ldpc_adaptation_fraction", options.ldpc.adaptation_fraction},
+                             {"ldpc_max_iterations", options.ldpc.max_iterations},
+                             {"ldpc_code_seed", options.ldpc.code_seed},
                              {"epsilon_sec", options.epsilon_sec},
                              {"epsilon_cor", options.epsilon_cor}};
     return fnv1a(config.dump());
@@ -380,6 +387,7 @@ class Session {
 
     core::BitVector reconcile(core::BitVector key) {
         report_.reconciled_bits = key.size();
+        if (options_.reconciliation == ReconciliationMethod::ldpc) return reconcile_ldpc(std::move(key));
         report_.frames = 1;
         const double qber = report_.bit_error.qber;
         if (is_alice()) {
@@ -423,6 +431,86 @@ class Session {
         finish_reconciliation(key.size(), qber, result.success);
         key.wipe();
         return std::move(result.corrected_key);
+    }
+
+    // LDPC: Alice sends every frame's code, puncturing, shortening and syndrome in one message; Bob
+    // decodes and announces which frames decoded (one bit each, counted as leaked); both keep those.
+    core::BitVector reconcile_ldpc(core::BitVector key) {
+        const double qber = report_.bit_error.qber;
+        LdpcSyndromes syndromes;
+        std::vector<bool> decoded;
+        if (is_alice()) {
+            syndromes = ldpc_syndromes(key, qber, options_.ldpc, rng_);
+            MessageWriter w(MessageType::syndrome);
+            w.u64(syndromes.key_bits).u64(syndromes.leaked_bits).u64(syndromes.frames.size());
+            for (const LdpcFrame& f : syndromes.frames) {
+                w.u32(f.code.bits).u32(f.code.checks).u64(f.code.seed).u32(f.punctured).u32(f.shortened).u64(
+                    f.shortening_seed);
+                w.bits(f.syndrome);
+            }
+            send(w);
+            const Message m = receive(MessageType::frame_result);
+            MessageReader r(m, MessageType::frame_result);
+            const core::BitVector flags = r.bits();
+            report_.corrected_bits = r.u64();
+            r.finish();
+            if (flags.size() != syndromes.frames.size()) {
+                throw BlockAbort{"reconciliation", "Bob announced " + std::to_string(flags.size()) + " frames of " +
+                                                       std::to_string(syndromes.frames.size())};
+            }
+            for (std::size_t i = 0; i < flags.size(); ++i) decoded.push_back(flags[i]);
+        } else {
+            const Message m = receive(MessageType::syndrome);
+            MessageReader r(m, MessageType::syndrome);
+            syndromes.key_bits = r.u64();
+            syndromes.leaked_bits = r.u64();
+            const std::uint64_t frames = r.u64();
+            if (frames > m.payload.size() / 32) throw BlockAbort{"reconciliation", "Alice announced too many frames"};
+            for (std::uint64_t i = 0; i < frames; ++i) {
+                LdpcFrame f;
+                f.code.bits = r.u32();
+                f.code.checks = r.u32();
+                f.code.seed = r.u64();
+                f.punctured = r.u32();
+                f.shortened = r.u32();
+                f.shortening_seed = r.u64();
+                f.syndrome = r.bits();
+                syndromes.frames.push_back(std::move(f));
+            }
+            r.finish();
+            LdpcDecoding decoding;
+            try {
+                decoding = ldpc_decode(key, syndromes, qber, options_.ldpc);
+            } catch (const Error& e) {
+                throw BlockAbort{"reconciliation", std::string("Alice's syndromes do not fit: ") + e.what()};
+            }
+            decoded = decoding.frame_decoded;
+            core::BitVector flags(decoded.size());
+            for (std::size_t i = 0; i < decoded.size(); ++i) flags[i] = decoded[i];
+            const core::BitVector before = keep_decoded_frames(key, syndromes, decoded);
+            core::BitVector after = keep_decoded_frames(decoding.corrected_key, syndromes, decoded);
+            report_.corrected_bits = before.hamming_distance(after);
+            decoding.corrected_key.wipe();
+            key.wipe();
+            key = std::move(after);
+            MessageWriter w(MessageType::frame_result);
+            w.bits(flags).u64(report_.corrected_bits);
+            send(w);
+        }
+        report_.frames = syndromes.frames.size();
+        report_.frame_errors = static_cast<std::uint64_t>(std::count(decoded.begin(), decoded.end(), false));
+        report_.leaked_bits = syndromes.leaked_bits + syndromes.frames.size();
+        if (is_alice()) {
+            core::BitVector kept = keep_decoded_frames(key, syndromes, decoded);
+            key.wipe();
+            key = std::move(kept);
+        }
+        const std::size_t bits = key.size();
+        const double found = bits > 0 ? static_cast<double>(report_.corrected_bits) / static_cast<double>(bits) : 0;
+        report_.reconciliation_efficiency =
+            reconciliation_efficiency(report_.leaked_bits, report_.reconciled_bits, found > 0 ? found : qber);
+        if (bits == 0) throw BlockAbort{"reconciliation", "no LDPC frame decoded", false};
+        return key;
     }
 
     void finish_reconciliation(std::size_t bits, double qber, bool success) {
@@ -634,6 +722,11 @@ void check(const PostprocessOptions& options) {
         check(options.estimation);
     } catch (const ConfigError& e) {
         throw ConfigError("/estimation" + e.json_path(), e.message());
+    }
+    try {
+        check(options.ldpc);
+    } catch (const ConfigError& e) {
+        throw ConfigError("/ldpc" + e.json_path(), e.message());
     }
     for (const auto& [name, eps] :
          {std::pair{"/epsilon_sec", options.epsilon_sec}, {"/epsilon_cor", options.epsilon_cor}}) {

@@ -37,6 +37,7 @@
 #include "qkdlab/qkd/classical_channel.h"
 #include "qkdlab/qkd/finite_key.h"
 #include "qkdlab/qkd/key_block.h"
+#include "qkdlab/qkd/ldpc.h"
 #include "qkdlab/qkd/link.h"
 #include "qkdlab/qkd/parameter_estimation.h"
 #include "qkdlab/qkd/raw_records.h"
@@ -53,6 +54,7 @@ struct PostprocessOptions {
     EstimationOptions estimation;
     ReconciliationMethod reconciliation = ReconciliationMethod::cascade;
     CascadeOptions cascade;
+    LdpcOptions ldpc;
     double epsilon_sec = 1e-10;  // the final key's secrecy (Lim et al. 2014)
     double epsilon_cor = 1e-15;  // its correctness: the verification hash's collision probability
 };
