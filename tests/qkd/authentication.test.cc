@@ -295,6 +295,24 @@ TEST(authentication, forged_and_truncated_messages_are_detected) {
         0, "Alice's message 0 (hello) has 5 bytes, too few for its 8-byte tag");
 }
 
+TEST(authentication, a_removed_or_added_zero_byte_is_detected) {
+    // Payload words are zero-padded: only the length coefficient tells "ab" from "ab\0".
+    core::Rng rng(10);
+    for (int change : {-1, +1}) {
+        Session s(random_bits(1024, rng), [change](std::size_t, const Message& m, Interceptor& eve) {
+            Message changed = m;
+            const auto tag_at = changed.payload.end() - AuthenticatedChannel::TAG_BYTES;
+            if (change < 0) changed.payload.erase(tag_at - 1);
+            if (change > 0) changed.payload.insert(tag_at, 0);
+            eve.forward(changed);
+        });
+        Message message = make_message(MessageType::privacy_seed, 13, 4);
+        message.payload.back() = 0;
+        s.alice.send(message);
+        EXPECT_THROW((void)s.bob.receive(), AuthenticationFailure) << change;
+    }
+}
+
 TEST(authentication, a_message_of_an_earlier_session_is_refused) {
     core::Rng rng(4);
     const core::BitVector key = random_bits(2048, rng);
@@ -401,11 +419,14 @@ TEST(authentication, pool_bytes_round_trip) {
     EXPECT_EQ(alice_again.available_bits(Party::alice), alice_pool.available_bits(Party::alice));
     EXPECT_EQ(alice_again.available_bits(Party::bob), alice_pool.available_bits(Party::bob));
     EXPECT_EQ(alice_again.to_bytes(), bytes);
-    // The restored pools take the same words as the originals.
+    // The restored pools (and an assigned copy) take the same words as the originals.
+    AuthenticationKeyPool assigned(core::BitVector(640));
+    assigned = bob_pool;
     for (Party party : {Party::alice, Party::bob, Party::bob, Party::alice}) {
         const std::uint64_t word = alice_pool.take(party);
         EXPECT_EQ(alice_again.take(party), word);
         EXPECT_EQ(bob_again.take(party), word);
+        EXPECT_EQ(assigned.take(party), word);
     }
     // An exhausted, empty pool round-trips too.
     const AuthenticationKeyPool empty;
