@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "channel_support.h"
 #include "qkdlab/core/error.h"
 #include "qkdlab/core/rng.h"
 
@@ -18,18 +19,13 @@ namespace qkdlab::qkd {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::make_message;
 
 core::BitVector random_bits(std::size_t n, core::Rng& rng) {
     core::BitVector bits(n);
     boost::random::uniform_int_distribution<std::uint64_t> word(0, std::numeric_limits<std::uint64_t>::max());
     for (auto& w : bits.words()) w = word(rng);
     return core::BitVector(bits.words(), n);
-}
-
-Message make_message(MessageType type, std::size_t bytes, std::uint8_t seed) {
-    Message message{type, std::vector<std::uint8_t>(bytes)};
-    for (std::size_t i = 0; i < bytes; ++i) message.payload[i] = static_cast<std::uint8_t>(seed + 13 * i);
-    return message;
 }
 
 // A man in the middle on Alice's sending side: every message Alice's AuthenticatedChannel writes
@@ -95,26 +91,11 @@ void expect_detected(const Interceptor::Rule& rule, std::size_t accepted, const 
         EXPECT_EQ(got.type, three_messages()[i].type);
         EXPECT_EQ(got.payload, three_messages()[i].payload);
     }
-    try {
-        (void)s.bob.receive();
-        ADD_FAILURE() << "accepted (expected \"" << failure << "\")";
-    } catch (const AuthenticationFailure& error) {
-        EXPECT_NE(std::string(error.what()).find(failure), std::string::npos) << error.what();
-    }
+    testing::expect_throw_containing<AuthenticationFailure>([&] { (void)s.bob.receive(); }, failure);
     // Closed to incoming messages after a failure, but Bob can still tell Alice.
     EXPECT_THROW((void)s.bob.receive(), AuthenticationFailure);
     s.bob.send(make_message(MessageType::abort, 5, 0));
     EXPECT_EQ(s.alice.receive().payload, make_message(MessageType::abort, 5, 0).payload);
-}
-
-template <typename Call>
-void expect_error(Call call, const std::string& part) {
-    try {
-        call();
-        ADD_FAILURE() << "no Error (expected one containing \"" << part << "\")";
-    } catch (const Error& error) {
-        EXPECT_NE(std::string(error.what()).find(part), std::string::npos) << error.what();
-    }
 }
 
 std::uint64_t power(std::uint64_t a, std::uint64_t e) {
@@ -350,14 +331,10 @@ TEST(authentication, pool_exhaustion_and_replenish) {
         (void)s.bob.receive();
         (void)s.alice.receive();
     }
-    try {
-        s.alice.send(three_messages()[0]);
-        ADD_FAILURE() << "sent without key";
-    } catch (const AuthenticationFailure& error) {
-        EXPECT_NE(std::string(error.what()).find("authentication key pool exhausted: 64 bits needed"),
-                  std::string::npos)
-            << error.what();
-    }
+    testing::expect_throw_containing<AuthenticationFailure>(
+        [&] { s.alice.send(three_messages()[0]); },
+        "authentication key pool exhausted: 64 bits needed for a message Alice sends, 0 available (0 in the other "
+        "direction)");
     EXPECT_THROW(s.bob.send(three_messages()[0]), AuthenticationFailure);
     EXPECT_EQ(s.alice.messages_sent(), 2u);  // nothing went out
     EXPECT_EQ(s.alice_pool.available_bits(), 0u);
@@ -442,18 +419,25 @@ TEST(authentication, corrupted_pool_bytes_are_rejected) {
         bytes[at] = value;
         return bytes;
     };
-    expect_error([&] { (void)AuthenticationKeyPool::from_bytes(changed(0, 'X')); }, "not a pool file");
-    expect_error([&] { (void)AuthenticationKeyPool::from_bytes(std::span(good).first(20)); }, "not a pool file");
-    expect_error([&] { (void)AuthenticationKeyPool::from_bytes(changed(8, 2)); }, "version 2; expected 1");
-    expect_error([&] { (void)AuthenticationKeyPool::from_bytes(changed(12, 1)); }, "next words 1 and 1");
-    expect_error([&] { (void)AuthenticationKeyPool::from_bytes(changed(20, 9)); }, "next words 0 and 9");
-    expect_error([&] { (void)AuthenticationKeyPool::from_bytes(std::span(good).first(good.size() - 1)); },
-                 "a key of 259 bits needs 40 bytes after the header, got 39");
+    testing::expect_throw_containing<Error>([&] { (void)AuthenticationKeyPool::from_bytes(changed(0, 'X')); },
+                                            "not a pool file");
+    testing::expect_throw_containing<Error>([&] { (void)AuthenticationKeyPool::from_bytes(std::span(good).first(20)); },
+                                            "not a pool file");
+    testing::expect_throw_containing<Error>([&] { (void)AuthenticationKeyPool::from_bytes(changed(8, 2)); },
+                                            "version 2; expected 1");
+    testing::expect_throw_containing<Error>([&] { (void)AuthenticationKeyPool::from_bytes(changed(12, 1)); },
+                                            "next words 1 and 1");
+    testing::expect_throw_containing<Error>([&] { (void)AuthenticationKeyPool::from_bytes(changed(20, 9)); },
+                                            "next words 0 and 9");
+    testing::expect_throw_containing<Error>(
+        [&] { (void)AuthenticationKeyPool::from_bytes(std::span(good).first(good.size() - 1)); },
+        "a key of 259 bits needs 40 bytes after the header, got 39");
     std::vector<std::uint8_t> longer = good;
     longer.push_back(0);
-    expect_error([&] { (void)AuthenticationKeyPool::from_bytes(longer); }, "got 41");
-    expect_error([&] { (void)AuthenticationKeyPool::from_bytes(changed(good.size() - 1, 0x80)); },
-                 "bits set beyond the key length 259");
+    testing::expect_throw_containing<Error>([&] { (void)AuthenticationKeyPool::from_bytes(longer); }, "got 41");
+    testing::expect_throw_containing<Error>(
+        [&] { (void)AuthenticationKeyPool::from_bytes(changed(good.size() - 1, 0x80)); },
+        "bits set beyond the key length 259");
 }
 
 }  // namespace qkdlab::qkd
