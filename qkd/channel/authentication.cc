@@ -227,9 +227,7 @@ Message AuthenticatedChannel::receive() {
     {
         std::lock_guard lock(mutex_);
         if (failed_) {
-            throw AuthenticationFailure(
-                "authenticated channel: closed to incoming messages after an "
-                "authentication failure");
+            throw AuthenticationFailure("authenticated channel: closed to incoming messages after a failure");
         }
     }
     Message message = inner_.receive();
@@ -240,17 +238,19 @@ Message AuthenticatedChannel::receive() {
         pad = pool_.take(peer);
         sequence = received_++;
     }
-    const std::string which =
-        std::string(name(peer)) + "'s message " + std::to_string(sequence) + " (" + to_string(message.type) + ")";
+    auto which = [&] {
+        return std::string(name(peer)) + "'s message " + std::to_string(sequence) + " (" + to_string(message.type) +
+               ")";
+    };
     if (message.payload.size() < TAG_BYTES) {
-        throw AuthenticationFailure("authentication failed: " + which + " has " +
+        throw AuthenticationFailure("authentication failed: " + which() + " has " +
                                     std::to_string(message.payload.size()) + " bytes, too few for its " +
                                     std::to_string(TAG_BYTES) + "-byte tag");
     }
     const std::size_t payload_bytes = message.payload.size() - TAG_BYTES;
     const std::uint64_t carried = load_le(message.payload.data() + payload_bytes, TAG_BYTES);
     if (tag(peer, sequence, message, payload_bytes, pad) != carried) {
-        throw AuthenticationFailure("authentication failed: " + which + " carries a wrong tag");
+        throw AuthenticationFailure("authentication failed: " + which() + " carries a wrong tag");
     }
     message.payload.resize(payload_bytes);
     std::lock_guard lock(mutex_);
