@@ -1,5 +1,7 @@
 #include "qkdlab/qkd/authentication.h"
 
+#include <string.h>
+
 #include <algorithm>
 #include <array>
 #include <string>
@@ -53,12 +55,29 @@ class ByteReader {
 
 }  // namespace
 
-AuthenticationKeyPool::AuthenticationKeyPool(const core::BitVector& key) : bits_(key) {}
+AuthenticationKeyPool::AuthenticationKeyPool(const core::BitVector& key) {
+    replenish(key);
+    replenished_bits_ = 0;  // the initial key is not a replenishment
+}
 
-AuthenticationKeyPool::~AuthenticationKeyPool() { bits_.wipe(); }
+AuthenticationKeyPool::~AuthenticationKeyPool() { wipe(words_); }
+
+AuthenticationKeyPool& AuthenticationKeyPool::operator=(AuthenticationKeyPool other) noexcept {
+    words_.swap(other.words_);  // `other` wipes the old key when it goes
+    std::swap(bits_, other.bits_);
+    std::swap(base_word_, other.base_word_);
+    std::swap(next_, other.next_);
+    std::swap(consumed_bits_, other.consumed_bits_);
+    std::swap(replenished_bits_, other.replenished_bits_);
+    return *this;
+}
+
+void AuthenticationKeyPool::wipe(std::span<std::uint64_t> words) {
+    if (!words.empty()) ::explicit_bzero(words.data(), words.size_bytes());
+}
 
 std::uint64_t AuthenticationKeyPool::available_bits(Party sender) const {
-    const std::uint64_t end = base_word_ + bits_.size() / WORD_BITS;  // past the last whole word
+    const std::uint64_t end = base_word_ + bits_ / WORD_BITS;  // past the last whole word
     const std::uint64_t next = next_[direction(sender)];
     return next < end ? (end - next + 1) / 2 * WORD_BITS : 0;
 }
@@ -70,47 +89,67 @@ std::uint64_t AuthenticationKeyPool::take(Party sender) {
                                     " bits needed for a message " + name(sender) + " sends, 0 available (" +
                                     std::to_string(available_bits()) + " in the other direction)");
     }
-    const std::uint64_t word = bits_.words()[next_[d] - base_word_];
+    const std::uint64_t word = words_[next_[d] - base_word_];
     next_[d] += 2;
     consumed_bits_ += WORD_BITS;
-    if (2 * (std::min(next_[0], next_[1]) - base_word_) >= bits_.words().size()) compact();
+    if (2 * used_words() >= words_.size()) compact();  // amortised: at least half the words go
     return word;
 }
 
 void AuthenticationKeyPool::replenish(const core::BitVector& key) {
-    compact();
-    bits_.reserve(bits_.size() + key.size());
-    for (std::size_t i = 0; i < key.size(); ++i) bits_.push_back(key[i]);
+    const std::size_t shift = bits_ % WORD_BITS;  // the new bits go on `shift` bits into the last word
+    const std::size_t needed = core::BitVector::words_for(bits_ + key.size());
+    if (needed > words_.capacity()) {  // grow by hand, so that no copy of the key is left unwiped
+        std::vector<std::uint64_t> grown;
+        grown.reserve(std::max(needed, 2 * words_.capacity()));
+        grown.assign(words_.begin(), words_.end());
+        wipe(words_);
+        words_.swap(grown);
+    }
+    for (std::uint64_t word : key.words()) {
+        if (shift == 0) {
+            words_.push_back(word);
+            continue;
+        }
+        words_.back() |= word << shift;
+        words_.push_back(word >> (WORD_BITS - shift));
+    }
+    words_.resize(needed);  // with a shift, the last word pushed may hold no bits
+    bits_ += key.size();
     replenished_bits_ += key.size();
 }
 
+std::uint64_t AuthenticationKeyPool::used_words() const {
+    const std::uint64_t used = (std::min(next_[0], next_[1]) & ~std::uint64_t{1}) - base_word_;  // keeps parity
+    return std::min<std::uint64_t>(used, bits_ / WORD_BITS);
+}
+
 void AuthenticationKeyPool::compact() {
-    const std::uint64_t drop = (std::min(next_[0], next_[1]) & ~std::uint64_t{1}) - base_word_;  // keeps parity
+    const std::size_t drop = used_words();
     if (drop == 0) return;
-    const std::size_t drop_bits = std::min<std::size_t>(drop * WORD_BITS, bits_.size());
-    core::BitVector kept = bits_.slice(drop_bits, bits_.size() - drop_bits);
-    bits_.wipe();
-    bits_ = std::move(kept);
+    wipe(std::span(words_).first(drop));
+    std::copy(words_.begin() + drop, words_.end(), words_.begin());
+    wipe(std::span(words_).last(drop));
+    words_.resize(words_.size() - drop);
+    bits_ -= drop * WORD_BITS;
     base_word_ += drop;
 }
 
 std::vector<std::uint8_t> AuthenticationKeyPool::to_bytes() const {
-    AuthenticationKeyPool copy = *this;
-    copy.compact();
+    const std::uint64_t used = used_words(), base = base_word_ + used;
     std::vector<std::uint8_t> out(MAGIC.begin(), MAGIC.end());
     store_le(VERSION, 4, out);
-    for (std::uint64_t field : {copy.next_[0] - copy.base_word_, copy.next_[1] - copy.base_word_, copy.consumed_bits_,
-                                copy.replenished_bits_, std::uint64_t{copy.bits_.size()}}) {
+    for (std::uint64_t field : {next_[0] - base, next_[1] - base, consumed_bits_, replenished_bits_,
+                                std::uint64_t{bits_ - used * WORD_BITS}}) {
         store_le(field, 8, out);
     }
-    for (std::uint64_t word : copy.bits_.words()) store_le(word, WORD_BYTES, out);
+    for (std::size_t w = used; w < words_.size(); ++w) store_le(words_[w], WORD_BYTES, out);
     return out;
 }
 
 AuthenticationKeyPool AuthenticationKeyPool::from_bytes(std::span<const std::uint8_t> bytes) {
     ByteReader reader(bytes);
-    if (!std::equal(MAGIC.begin(), MAGIC.end(), bytes.begin(), bytes.begin() + std::min(bytes.size(), MAGIC.size())) ||
-        bytes.size() < HEADER_BYTES) {
+    if (bytes.size() < HEADER_BYTES || !std::equal(MAGIC.begin(), MAGIC.end(), bytes.begin())) {
         throw Error("authentication key pool: not a pool file (expected the magic \"QKDAUTHP\" and a " +
                     std::to_string(HEADER_BYTES) + "-byte header, got " + std::to_string(bytes.size()) + " bytes)");
     }
@@ -125,22 +164,21 @@ AuthenticationKeyPool AuthenticationKeyPool::from_bytes(std::span<const std::uin
     pool.next_[1] = reader.read(8, "Bob's next word");
     pool.consumed_bits_ = reader.read(8, "the consumed bits");
     pool.replenished_bits_ = reader.read(8, "the replenished bits");
-    const std::uint64_t size = reader.read(8, "the key length");
-    const std::uint64_t words = size / WORD_BITS + (size % WORD_BITS != 0);
-    if (size > reader.left() * 8 || reader.left() != words * WORD_BYTES) {
-        throw Error("authentication key pool: a key of " + std::to_string(size) + " bits needs " +
+    pool.bits_ = reader.read(8, "the key length");
+    const std::uint64_t words = pool.bits_ / WORD_BITS + (pool.bits_ % WORD_BITS != 0);
+    if (reader.left() / WORD_BYTES < words || reader.left() != words * WORD_BYTES) {
+        throw Error("authentication key pool: a key of " + std::to_string(pool.bits_) + " bits needs " +
                     std::to_string(words * WORD_BYTES) + " bytes after the header, got " +
                     std::to_string(reader.left()));
     }
-    std::vector<std::uint64_t> key(words);
-    for (auto& word : key) word = reader.read(WORD_BYTES, "a key word");
-    pool.bits_ = core::BitVector(key, size);
-    if (!std::equal(key.begin(), key.end(), pool.bits_.words().begin())) {
-        throw Error("authentication key pool: bits set beyond the key length " + std::to_string(size) +
+    pool.words_.resize(words);
+    for (auto& word : pool.words_) word = reader.read(WORD_BYTES, "a key word");
+    const std::size_t tail = pool.bits_ % WORD_BITS;
+    if (tail != 0 && pool.words_.back() >> tail != 0) {
+        throw Error("authentication key pool: bits set beyond the key length " + std::to_string(pool.bits_) +
                     "; expected zeros");
     }
-    std::fill(key.begin(), key.end(), 0);
-    const std::uint64_t whole = size / WORD_BITS;
+    const std::uint64_t whole = pool.bits_ / WORD_BITS;
     if (pool.next_[0] % 2 != 0 || pool.next_[1] % 2 != 1 || pool.next_[0] > whole + 1 || pool.next_[1] > whole + 1 ||
         std::min(pool.next_[0], pool.next_[1]) > 1) {
         throw Error("authentication key pool: next words " + std::to_string(pool.next_[0]) + " and " +
@@ -189,9 +227,7 @@ Message AuthenticatedChannel::receive() {
     {
         std::lock_guard lock(mutex_);
         if (failed_) {
-            throw AuthenticationFailure(
-                "authenticated channel: closed to incoming messages after an "
-                "authentication failure");
+            throw AuthenticationFailure("authenticated channel: closed to incoming messages after a failure");
         }
     }
     Message message = inner_.receive();
@@ -202,17 +238,19 @@ Message AuthenticatedChannel::receive() {
         pad = pool_.take(peer);
         sequence = received_++;
     }
-    const std::string which =
-        std::string(name(peer)) + "'s message " + std::to_string(sequence) + " (" + to_string(message.type) + ")";
+    auto which = [&] {
+        return std::string(name(peer)) + "'s message " + std::to_string(sequence) + " (" + to_string(message.type) +
+               ")";
+    };
     if (message.payload.size() < TAG_BYTES) {
-        throw AuthenticationFailure("authentication failed: " + which + " has " +
+        throw AuthenticationFailure("authentication failed: " + which() + " has " +
                                     std::to_string(message.payload.size()) + " bytes, too few for its " +
                                     std::to_string(TAG_BYTES) + "-byte tag");
     }
     const std::size_t payload_bytes = message.payload.size() - TAG_BYTES;
     const std::uint64_t carried = load_le(message.payload.data() + payload_bytes, TAG_BYTES);
     if (tag(peer, sequence, message, payload_bytes, pad) != carried) {
-        throw AuthenticationFailure("authentication failed: " + which + " carries a wrong tag");
+        throw AuthenticationFailure("authentication failed: " + which() + " carries a wrong tag");
     }
     message.payload.resize(payload_bytes);
     std::lock_guard lock(mutex_);

@@ -270,27 +270,33 @@ TcpListener::~TcpListener() {
 }
 
 std::unique_ptr<ClassicalChannel> TcpListener::accept(std::chrono::milliseconds timeout) {
-    if (!wait_for(fd_, POLLIN, timeout, address_)) {
-        throw ChannelError("tcp_listen " + address_ + ": no peer connected within " + std::to_string(timeout.count()) +
-                           " ms");
-    }
+    const auto deadline = Clock::now() + timeout;
     while (true) {
+        const auto left = std::chrono::milliseconds(remaining_ms(deadline));
+        if (!wait_for(fd_, POLLIN, left, address_)) {
+            throw ChannelError("tcp_listen " + address_ + ": no peer connected within " +
+                               std::to_string(timeout.count()) + " ms");
+        }
         sockaddr_storage peer{};
         socklen_t length = sizeof peer;
-        const int fd = ::accept4(fd_, reinterpret_cast<sockaddr*>(&peer), &length, SOCK_CLOEXEC);
-        if (fd >= 0) {
-            std::array<char, NI_MAXHOST> host{};
-            std::array<char, NI_MAXSERV> service{};
-            std::string peer_address = address_;
-            if (::getnameinfo(reinterpret_cast<sockaddr*>(&peer), length, host.data(), host.size(), service.data(),
-                              service.size(), NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
-                peer_address = format_address(host.data(), static_cast<std::uint16_t>(std::stoi(service.data())));
-            }
-            return std::make_unique<TcpChannel>(fd, "peer " + peer_address + " of " + address_, timeout);
-        }
-        if (errno != EINTR && errno != ECONNABORTED) {
+        // Non-blocking, so that a connection that went away since poll() cannot hang it.
+        const int fd = ::accept4(fd_, reinterpret_cast<sockaddr*>(&peer), &length, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN || errno == EWOULDBLOCK) continue;
             throw ChannelError("tcp_listen " + address_ + ": accept: " + system_message(errno));
         }
+        Socket accepted(fd);
+        if (::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+            throw ChannelError("tcp_listen " + address_ + ": fcntl: " + system_message(errno));
+        }
+        std::array<char, NI_MAXHOST> host{};
+        std::array<char, NI_MAXSERV> service{};
+        std::string peer_address = "a peer";
+        if (::getnameinfo(reinterpret_cast<sockaddr*>(&peer), length, host.data(), host.size(), service.data(),
+                          service.size(), NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+            peer_address = "peer " + format_address(host.data(), static_cast<std::uint16_t>(std::stoi(service.data())));
+        }
+        return std::make_unique<TcpChannel>(accepted.release(), peer_address + " of " + address_, timeout);
     }
 }
 

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "channel_support.h"
 #include "qkdlab/core/error.h"
 #include "qkdlab/core/rng.h"
 
@@ -18,18 +19,13 @@ namespace qkdlab::qkd {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::make_message;
 
 core::BitVector random_bits(std::size_t n, core::Rng& rng) {
     core::BitVector bits(n);
     boost::random::uniform_int_distribution<std::uint64_t> word(0, std::numeric_limits<std::uint64_t>::max());
     for (auto& w : bits.words()) w = word(rng);
     return core::BitVector(bits.words(), n);
-}
-
-Message make_message(MessageType type, std::size_t bytes, std::uint8_t seed) {
-    Message message{type, std::vector<std::uint8_t>(bytes)};
-    for (std::size_t i = 0; i < bytes; ++i) message.payload[i] = static_cast<std::uint8_t>(seed + 13 * i);
-    return message;
 }
 
 // A man in the middle on Alice's sending side: every message Alice's AuthenticatedChannel writes
@@ -95,26 +91,11 @@ void expect_detected(const Interceptor::Rule& rule, std::size_t accepted, const 
         EXPECT_EQ(got.type, three_messages()[i].type);
         EXPECT_EQ(got.payload, three_messages()[i].payload);
     }
-    try {
-        (void)s.bob.receive();
-        ADD_FAILURE() << "accepted (expected \"" << failure << "\")";
-    } catch (const AuthenticationFailure& error) {
-        EXPECT_NE(std::string(error.what()).find(failure), std::string::npos) << error.what();
-    }
+    testing::expect_throw_containing<AuthenticationFailure>([&] { (void)s.bob.receive(); }, failure);
     // Closed to incoming messages after a failure, but Bob can still tell Alice.
     EXPECT_THROW((void)s.bob.receive(), AuthenticationFailure);
     s.bob.send(make_message(MessageType::abort, 5, 0));
     EXPECT_EQ(s.alice.receive().payload, make_message(MessageType::abort, 5, 0).payload);
-}
-
-template <typename Call>
-void expect_error(Call call, const std::string& part) {
-    try {
-        call();
-        ADD_FAILURE() << "no Error (expected one containing \"" << part << "\")";
-    } catch (const Error& error) {
-        EXPECT_NE(std::string(error.what()).find(part), std::string::npos) << error.what();
-    }
 }
 
 std::uint64_t power(std::uint64_t a, std::uint64_t e) {
@@ -295,6 +276,24 @@ TEST(authentication, forged_and_truncated_messages_are_detected) {
         0, "Alice's message 0 (hello) has 5 bytes, too few for its 8-byte tag");
 }
 
+TEST(authentication, a_removed_or_added_zero_byte_is_detected) {
+    // Payload words are zero-padded: only the length coefficient tells "ab" from "ab\0".
+    core::Rng rng(10);
+    for (int change : {-1, +1}) {
+        Session s(random_bits(1024, rng), [change](std::size_t, const Message& m, Interceptor& eve) {
+            Message changed = m;
+            const auto tag_at = changed.payload.end() - AuthenticatedChannel::TAG_BYTES;
+            if (change < 0) changed.payload.erase(tag_at - 1);
+            if (change > 0) changed.payload.insert(tag_at, 0);
+            eve.forward(changed);
+        });
+        Message message = make_message(MessageType::privacy_seed, 13, 4);
+        message.payload.back() = 0;
+        s.alice.send(message);
+        EXPECT_THROW((void)s.bob.receive(), AuthenticationFailure) << change;
+    }
+}
+
 TEST(authentication, a_message_of_an_earlier_session_is_refused) {
     core::Rng rng(4);
     const core::BitVector key = random_bits(2048, rng);
@@ -332,14 +331,10 @@ TEST(authentication, pool_exhaustion_and_replenish) {
         (void)s.bob.receive();
         (void)s.alice.receive();
     }
-    try {
-        s.alice.send(three_messages()[0]);
-        ADD_FAILURE() << "sent without key";
-    } catch (const AuthenticationFailure& error) {
-        EXPECT_NE(std::string(error.what()).find("authentication key pool exhausted: 64 bits needed"),
-                  std::string::npos)
-            << error.what();
-    }
+    testing::expect_throw_containing<AuthenticationFailure>(
+        [&] { s.alice.send(three_messages()[0]); },
+        "authentication key pool exhausted: 64 bits needed for a message Alice sends, 0 available (0 in the other "
+        "direction)");
     EXPECT_THROW(s.bob.send(three_messages()[0]), AuthenticationFailure);
     EXPECT_EQ(s.alice.messages_sent(), 2u);  // nothing went out
     EXPECT_EQ(s.alice_pool.available_bits(), 0u);
@@ -401,11 +396,14 @@ TEST(authentication, pool_bytes_round_trip) {
     EXPECT_EQ(alice_again.available_bits(Party::alice), alice_pool.available_bits(Party::alice));
     EXPECT_EQ(alice_again.available_bits(Party::bob), alice_pool.available_bits(Party::bob));
     EXPECT_EQ(alice_again.to_bytes(), bytes);
-    // The restored pools take the same words as the originals.
+    // The restored pools (and an assigned copy) take the same words as the originals.
+    AuthenticationKeyPool assigned(core::BitVector(640));
+    assigned = bob_pool;
     for (Party party : {Party::alice, Party::bob, Party::bob, Party::alice}) {
         const std::uint64_t word = alice_pool.take(party);
         EXPECT_EQ(alice_again.take(party), word);
         EXPECT_EQ(bob_again.take(party), word);
+        EXPECT_EQ(assigned.take(party), word);
     }
     // An exhausted, empty pool round-trips too.
     const AuthenticationKeyPool empty;
@@ -421,18 +419,25 @@ TEST(authentication, corrupted_pool_bytes_are_rejected) {
         bytes[at] = value;
         return bytes;
     };
-    expect_error([&] { (void)AuthenticationKeyPool::from_bytes(changed(0, 'X')); }, "not a pool file");
-    expect_error([&] { (void)AuthenticationKeyPool::from_bytes(std::span(good).first(20)); }, "not a pool file");
-    expect_error([&] { (void)AuthenticationKeyPool::from_bytes(changed(8, 2)); }, "version 2; expected 1");
-    expect_error([&] { (void)AuthenticationKeyPool::from_bytes(changed(12, 1)); }, "next words 1 and 1");
-    expect_error([&] { (void)AuthenticationKeyPool::from_bytes(changed(20, 9)); }, "next words 0 and 9");
-    expect_error([&] { (void)AuthenticationKeyPool::from_bytes(std::span(good).first(good.size() - 1)); },
-                 "a key of 259 bits needs 40 bytes after the header, got 39");
+    testing::expect_throw_containing<Error>([&] { (void)AuthenticationKeyPool::from_bytes(changed(0, 'X')); },
+                                            "not a pool file");
+    testing::expect_throw_containing<Error>([&] { (void)AuthenticationKeyPool::from_bytes(std::span(good).first(20)); },
+                                            "not a pool file");
+    testing::expect_throw_containing<Error>([&] { (void)AuthenticationKeyPool::from_bytes(changed(8, 2)); },
+                                            "version 2; expected 1");
+    testing::expect_throw_containing<Error>([&] { (void)AuthenticationKeyPool::from_bytes(changed(12, 1)); },
+                                            "next words 1 and 1");
+    testing::expect_throw_containing<Error>([&] { (void)AuthenticationKeyPool::from_bytes(changed(20, 9)); },
+                                            "next words 0 and 9");
+    testing::expect_throw_containing<Error>(
+        [&] { (void)AuthenticationKeyPool::from_bytes(std::span(good).first(good.size() - 1)); },
+        "a key of 259 bits needs 40 bytes after the header, got 39");
     std::vector<std::uint8_t> longer = good;
     longer.push_back(0);
-    expect_error([&] { (void)AuthenticationKeyPool::from_bytes(longer); }, "got 41");
-    expect_error([&] { (void)AuthenticationKeyPool::from_bytes(changed(good.size() - 1, 0x80)); },
-                 "bits set beyond the key length 259");
+    testing::expect_throw_containing<Error>([&] { (void)AuthenticationKeyPool::from_bytes(longer); }, "got 41");
+    testing::expect_throw_containing<Error>(
+        [&] { (void)AuthenticationKeyPool::from_bytes(changed(good.size() - 1, 0x80)); },
+        "bits set beyond the key length 259");
 }
 
 }  // namespace qkdlab::qkd

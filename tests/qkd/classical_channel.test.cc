@@ -13,32 +13,23 @@
 #include <thread>
 #include <vector>
 
+#include "channel_support.h"
+
 namespace qkdlab::qkd {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::make_message;
 constexpr auto SHORT = 200ms;
-
-Message make_message(MessageType type, std::size_t bytes, std::uint8_t seed) {
-    Message message{type, std::vector<std::uint8_t>(bytes)};
-    for (std::size_t i = 0; i < bytes; ++i) message.payload[i] = static_cast<std::uint8_t>(seed + i * 31 + (i >> 8));
-    return message;
-}
 
 void expect_same(const Message& a, const Message& b) {
     EXPECT_EQ(a.type, b.type);
     EXPECT_EQ(a.payload, b.payload);
 }
 
-// Expects `call` to throw ChannelError whose message contains `part`.
 template <typename Call>
 void expect_channel_error(Call call, const std::string& part) {
-    try {
-        call();
-        ADD_FAILURE() << "no ChannelError (expected one containing \"" << part << "\")";
-    } catch (const ChannelError& error) {
-        EXPECT_NE(std::string(error.what()).find(part), std::string::npos) << error.what();
-    }
+    testing::expect_throw_containing<ChannelError>(call, part);
 }
 
 // A port on 127.0.0.1 with no listener: bound by a probe socket that is closed again.

@@ -66,6 +66,22 @@ TEST(verification, gf64_is_the_field_of_x64_x4_x3_x_1) {
     }
 }
 
+TEST(verification, polynomial_hash_step_is_one_horner_step) {
+    core::Rng rng(36);
+    for (int t = 0; t < 50; ++t) {
+        const std::uint64_t s = random_word(rng);
+        const PolynomialHash hash(s);
+        for (int k = 0; k < 20; ++k) {
+            const std::uint64_t acc = random_word(rng), word = random_word(rng);
+            EXPECT_EQ(hash.step(acc, word), gf64_multiply(acc ^ word, s));
+        }
+        const std::uint64_t words[] = {random_word(rng), random_word(rng)};
+        // m_1 s^3 + m_2 s^2 + n s
+        EXPECT_EQ(hash(words, 128),
+                  gf64_multiply(words[0], power(s, 3)) ^ gf64_multiply(words[1], power(s, 2)) ^ gf64_multiply(128, s));
+    }
+}
+
 TEST(verification, tag_is_the_documented_polynomial) {
     core::Rng rng(32);
     for (std::size_t n : {0u, 1u, 63u, 64u, 65u, 200u, 1000u}) {

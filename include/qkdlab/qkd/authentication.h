@@ -56,8 +56,11 @@ class AuthenticationFailure : public std::runtime_error {
 // in the same order. The key is read as 64-bit words (bit i of the key is bit i % 64 of word i / 64);
 // word w belongs to the one-time-pad stream of direction w % 2 (even words: messages Alice sends,
 // odd words: messages Bob sends), so the two directions never compete for key and concurrent
-// sending cannot desynchronise the sides. Bits beyond the last whole word wait for the next
-// replenish(). The bits are wiped when consumed words are dropped and when the pool is destroyed.
+// sending cannot desynchronise the sides; replenished bits continue the same numbering. Bits beyond
+// the last whole word wait for the next replenish(). Words both streams are past are dropped; key
+// bits are wiped when dropped, moved or destroyed. (The price of interleaving: when one direction
+// sends far more than the other, the other's unused words stay in memory, and half of each
+// replenishment waits for the quieter direction.)
 //
 // Not thread-safe; AuthenticatedChannel guards its own use of a pool.
 class AuthenticationKeyPool {
@@ -68,9 +71,8 @@ class AuthenticationKeyPool {
     explicit AuthenticationKeyPool(const core::BitVector& key);
     ~AuthenticationKeyPool();
     AuthenticationKeyPool(const AuthenticationKeyPool&) = default;
-    AuthenticationKeyPool& operator=(const AuthenticationKeyPool&) = default;
-    AuthenticationKeyPool(AuthenticationKeyPool&&) = default;
-    AuthenticationKeyPool& operator=(AuthenticationKeyPool&&) = default;
+    AuthenticationKeyPool(AuthenticationKeyPool&&) noexcept = default;
+    AuthenticationKeyPool& operator=(AuthenticationKeyPool other) noexcept;  // copy or move; wipes the old key
 
     // The next unused word of the stream of messages `sender` sends; throws AuthenticationFailure
     // ("authentication key pool exhausted: ...") when that stream has none left.
@@ -92,10 +94,14 @@ class AuthenticationKeyPool {
     static AuthenticationKeyPool from_bytes(std::span<const std::uint8_t> bytes);
 
   private:
-    // Drops (and wipes) the leading words both streams have used, keeping word parities.
+    // The leading words both streams are past (an even number: word parities stay).
+    std::uint64_t used_words() const;
+    // Drops (and wipes) the used words.
     void compact();
+    static void wipe(std::span<std::uint64_t> words);
 
-    core::BitVector bits_;  // from global word base_word_ on
+    std::vector<std::uint64_t> words_;  // global words base_word_, base_word_ + 1, ...; the last may be partial
+    std::uint64_t bits_ = 0;            // key bits in words_
     std::uint64_t base_word_ = 0;
     std::uint64_t next_[2] = {0, 1};  // the global index of each stream's next word
     std::uint64_t consumed_bits_ = 0;

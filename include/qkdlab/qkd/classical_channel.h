@@ -71,7 +71,8 @@ class ClassicalChannel {
 };
 
 // Two connected ends in one process (thread-safe: one thread per end). receive() waits at most
-// `timeout` and then throws ChannelError; destroying one end makes the other's receive() throw.
+// `timeout` and then throws ChannelError; destroying one end makes the other's receive() throw
+// (once the messages already queued are delivered) and its send() throw.
 std::pair<std::unique_ptr<ClassicalChannel>, std::unique_ptr<ClassicalChannel>> in_process_channel_pair(
     std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
