@@ -498,6 +498,7 @@ class Session {
             send(w);
         }
         report_.frames = syndromes.frames.size();
+        report_.round_trips = 1;
         report_.frame_errors = static_cast<std::uint64_t>(std::count(decoded.begin(), decoded.end(), false));
         report_.leaked_bits = syndromes.leaked_bits + syndromes.frames.size();
         if (is_alice()) {

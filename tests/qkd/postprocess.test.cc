@@ -78,6 +78,30 @@ TEST(postprocess, identical_keys_over_seeds_and_qbers) {
     }
 }
 
+// LDPC in the chain: frames that fail to decode are dropped on both sides, the rest are identical.
+TEST(postprocess, ldpc_reconciliation_gives_identical_keys) {
+    PostprocessOptions options;
+    options.reconciliation = ReconciliationMethod::ldpc;
+    for (double misalignment : {0.01, 0.03}) {
+        Link link = testing::finite_key_link();
+        link.channel.misalignment = misalignment;
+        const RawRecords records = emulate_link(link, 30'000'000, 12);
+        const PostprocessRun run = postprocess_in_process(records, link, options, 12, pool_key(1 << 18, 12));
+        expect_consistent(run);
+        const BlockReport& a = run.alice.report;
+        EXPECT_EQ(a.method, ReconciliationMethod::ldpc);
+        EXPECT_GT(a.frames, 1u);
+        EXPECT_LT(a.frame_errors, a.frames);
+        EXPECT_EQ(a.round_trips, 1u);
+        if (!a.aborted) {
+            EXPECT_TRUE(*a.keys_identical);
+            EXPECT_GT(run.bob.report.corrected_bits, 0u);
+        } else {
+            EXPECT_EQ(a.abort_stage, "privacy amplification") << a.abort_reason;
+        }
+    }
+}
+
 TEST(postprocess, entangled_link_gives_identical_keys) {
     Link link = link_preset("entangled-50km");
     link.channel.length_km = 10;
