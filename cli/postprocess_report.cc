@@ -96,6 +96,7 @@ nlohmann::ordered_json block_json(const qkd::BlockReport& r) {
     json["reconciliation_efficiency"] = r.reconciliation_efficiency;
     json["frames"] = r.frames;
     json["frame_errors"] = r.frame_errors;
+    json["discarded_bits"] = r.discarded_bits;
     json["round_trips"] = r.round_trips;
     json["corrected_bits"] = r.corrected_bits;
     json["verified"] = r.verified;

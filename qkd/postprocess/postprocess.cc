@@ -510,6 +510,7 @@ class Session {
         const double found = bits > 0 ? static_cast<double>(report_.corrected_bits) / static_cast<double>(bits) : 0;
         report_.reconciliation_efficiency =
             reconciliation_efficiency(report_.leaked_bits, report_.reconciled_bits, found > 0 ? found : qber);
+        report_.discarded_bits = report_.reconciled_bits - bits;
         if (bits == 0) throw BlockAbort{"reconciliation", "no LDPC frame decoded", false};
         return key;
     }
@@ -565,8 +566,10 @@ class Session {
     }
 
     FiniteKeyLength finite_key(const SiftedKey& sifted) const {
-        const double leaked =
-            static_cast<double>(report_.leaked_bits + report_.sample_bits + report_.verification_tag_bits);
+        // The bits removed from the key (the sample, frames that failed) count as disclosed: the
+        // min-entropy of a part of the key is at least the whole's minus the bits left out.
+        const double leaked = static_cast<double>(report_.leaked_bits + report_.sample_bits +
+                                                  report_.discarded_bits + report_.verification_tag_bits);
         if (own_.protocol == Protocol::bbm92) {
             EntangledFiniteKeyInput in;
             in.key_detections = sifted.key.size();

@@ -104,6 +104,7 @@ struct BlockReport {
                                            // (the estimate if reconciliation failed)
     std::uint64_t frames = 0;
     std::uint64_t frame_errors = 0;
+    std::uint64_t discarded_bits = 0;  // the key bits of frames that failed, dropped on both sides
     std::uint64_t round_trips = 0;
     std::uint64_t corrected_bits = 0;  // bits reconciliation flipped in Bob's key (he announces the count)
     bool verified = false;
