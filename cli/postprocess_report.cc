@@ -126,6 +126,7 @@ nlohmann::ordered_json block_json(const qkd::BlockReport& r) {
     nlohmann::ordered_json stages = nlohmann::ordered_json::object();
     for (const auto& [stage, seconds] : r.stage_seconds) stages[stage] = seconds;
     json["stage_seconds"] = std::move(stages);
+    json["cpu_seconds"] = r.cpu_seconds;
     return json;
 }
 

@@ -10,6 +10,8 @@
 #include <random>
 #include <thread>
 
+#include <time.h>
+
 #include "qkdlab/core/error.h"
 #include "qkdlab/qkd/ldpc.h"
 #include "qkdlab/qkd/message_codec.h"
@@ -54,6 +56,14 @@ std::uint64_t configuration_fingerprint(const Link& link, const PostprocessOptio
                              {"epsilon_sec", options.epsilon_sec},
                              {"epsilon_cor", options.epsilon_cor}};
     return fnv1a(config.dump());
+}
+
+// The CPU time of the calling thread (this party's work, without the time spent waiting for the
+// peer), in seconds.
+double thread_cpu_seconds() {
+    timespec now{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
 }
 
 // The intensity indices ordered by mean photon number, highest first (Lim et al.'s mu1, mu2, mu3).
@@ -118,6 +128,7 @@ class Session {
     }
 
     PartyOutcome run() {
+        const double cpu_start = thread_cpu_seconds();
         const std::uint64_t pool_before = pool_.consumed_bits();
         const std::uint64_t sent_before = channel_.bytes_sent(), received_before = channel_.bytes_received();
         PartyOutcome out;
@@ -139,6 +150,7 @@ class Session {
         report_.bytes_sent = channel_.bytes_sent() - sent_before;
         report_.bytes_received = channel_.bytes_received() - received_before;
         if (out.key) replenish_and_finish(out);
+        report_.cpu_seconds = thread_cpu_seconds() - cpu_start;
         out.report = report_;
         return out;
     }

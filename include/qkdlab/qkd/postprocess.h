@@ -121,6 +121,9 @@ struct BlockReport {
     std::uint64_t bytes_sent = 0;
     std::uint64_t bytes_received = 0;
     std::string key_id;
+    // CPU seconds of this party's thread over the block: its own work, without waiting for the peer
+    // (each party of a real link has its own processor).
+    double cpu_seconds = 0;
     // Wall-clock seconds of each stage that ran, in order (waiting for the peer included).
     std::vector<std::pair<std::string, double>> stage_seconds;
 };
