@@ -172,8 +172,12 @@ std::string block_text(const qkd::BlockReport& r) {
             << per(static_cast<double>(r.final_key_bits), static_cast<double>(r.pulses)) << " bits per pulse\n";
         out << "  authentication used " << r.authentication_bits_used << " pool bits, replenished "
             << r.authentication_bits_replenished << "; delivered " << r.delivered_key_bits << " bits";
-        if (!r.key_id.empty()) out << " as key " << r.key_id;
+        if (r.delivered_key_bits > 0) out << " as key " << r.key_id;
         out << "\n";
+        if (r.authentication_bits_replenished < r.authentication_bits_used) {
+            out << "  the block used more authentication key than it made: the pool shrank by "
+                << r.authentication_bits_used - r.authentication_bits_replenished << " bits\n";
+        }
     }
     if (r.keys_identical) out << "  keys identical: " << (*r.keys_identical ? "yes" : "no") << " (hash comparison)\n";
     if (r.aborted) out << "  ABORTED at " << r.abort_stage << ": " << r.abort_reason << "\n";
