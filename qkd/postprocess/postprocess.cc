@@ -24,6 +24,11 @@ namespace {
 
 constexpr std::uint32_t PROTOCOL_VERSION = 1;
 
+// What Bob's result message discloses besides the frames' flags: the number of bits he corrected
+// (a u64; it tells at most 64 bits about the key) and, for Cascade, a success flag. Counted as
+// leaked, conservatively, with every parity and syndrome bit.
+constexpr std::uint64_t RESULT_ANNOUNCEMENT_BITS = 65;
+
 // An abort decided on this side (tell_peer: the peer cannot know it and is sent an abort message)
 // or announced by the peer.
 struct BlockAbort {
@@ -427,7 +432,7 @@ class Session {
                 w.bits(parities);
                 send(w);
             }
-            report_.leaked_bits = oracle.parity_bits();
+            report_.leaked_bits = oracle.parity_bits() + RESULT_ANNOUNCEMENT_BITS;
             report_.round_trips = oracle.round_trips();
             finish_reconciliation(key.size(), qber, success);
             return key;
@@ -438,7 +443,7 @@ class Session {
         MessageWriter w(MessageType::frame_result);
         w.u8(result.success ? 1 : 0).u64(report_.corrected_bits);
         send(w);
-        report_.leaked_bits = result.leaked_bits;
+        report_.leaked_bits = result.leaked_bits + RESULT_ANNOUNCEMENT_BITS;
         report_.round_trips = result.round_trips;
         finish_reconciliation(key.size(), qber, result.success);
         key.wipe();
@@ -512,7 +517,7 @@ class Session {
         report_.frames = syndromes.frames.size();
         report_.round_trips = 1;
         report_.frame_errors = static_cast<std::uint64_t>(std::count(decoded.begin(), decoded.end(), false));
-        report_.leaked_bits = syndromes.leaked_bits + syndromes.frames.size();
+        report_.leaked_bits = syndromes.leaked_bits + syndromes.frames.size() + RESULT_ANNOUNCEMENT_BITS;
         if (is_alice()) {
             core::BitVector kept = keep_decoded_frames(key, syndromes, decoded);
             key.wipe();
