@@ -46,6 +46,7 @@ struct LinkOptions {
     bool postprocess = false;
     PostprocessInput postprocessing;
     std::uint64_t auth_pool_bits = std::uint64_t{1} << 20;
+    std::optional<double> block_seconds;
     std::string alice_keys;
     std::string bob_keys;
     SweepOptions output;
@@ -86,7 +87,7 @@ struct PointResult {
     qkd::Link link;
     qkd::RawRecords records;
     qkd::LinkEstimate estimate;
-    std::optional<qkd::PostprocessRun> postprocessed;
+    std::vector<qkd::PostprocessRun> postprocessed;  // one per block; empty without --postprocess
     double run_time_s = 0;
 };
 
@@ -132,7 +133,7 @@ nlohmann::ordered_json point_json(const SweepPlan& plan, double value, const Poi
         {"pulses", rec.pulses},         {"detections", rec.detections()}, {"alice_clicks", rec.alice_clicks},
         {"bob_clicks", rec.bob_clicks}, {"dead_pulses", rec.dead_pulses}, {"record_bytes", rec.record_bytes()}};
     json["emulated_seconds"] = static_cast<double>(rec.pulses) / r.link.clock_hz;
-    if (r.postprocessed) json["postprocess"] = run_json(*r.postprocessed);
+    if (!r.postprocessed.empty()) json["postprocess"] = blocks_json(r.postprocessed);
     json["run_time_s"] = r.run_time_s;
     json["pulses_per_second"] = r.run_time_s > 0 ? static_cast<double>(rec.pulses) / r.run_time_s : 0.0;
     return json;
@@ -170,8 +171,19 @@ std::string summary_text(const PointResult& r, const std::string& mode, std::uin
     } else {
         out << "no attack detected\n";
     }
-    if (r.postprocessed) out << block_text(r.postprocessed->alice.report);
+    if (!r.postprocessed.empty()) out << blocks_text(r.postprocessed);
     return out.str();
+}
+
+// Blocks of --block-seconds each; without it the whole run, cut into as few blocks as keep each
+// under MAX_BLOCK_DETECTIONS detections (privacy amplification's Toeplitz seed has at most 2^26 bits).
+constexpr std::uint64_t MAX_BLOCK_DETECTIONS = std::uint64_t{1} << 25;
+std::uint64_t block_count(const LinkOptions& options, const qkd::RawRecords& records, const qkd::Link& link) {
+    const double per_block = options.block_seconds ? *options.block_seconds * link.clock_hz : 0.0;
+    const auto blocks = options.block_seconds
+                            ? static_cast<std::uint64_t>(std::ceil(static_cast<double>(records.pulses) / per_block))
+                            : (records.detections() + MAX_BLOCK_DETECTIONS - 1) / MAX_BLOCK_DETECTIONS;
+    return std::clamp<std::uint64_t>(blocks, 1, records.pulses);
 }
 
 // The pre-shared authentication key both parties start from: uniform bits from the run's seed (a
@@ -193,6 +205,9 @@ int run_link(const LinkOptions& options, Streams io) {
     if (!options.postprocess && (!options.alice_keys.empty() || !options.bob_keys.empty()))
         throw Error("--alice-keys and --bob-keys need --postprocess");
     const qkd::Link base = prepare_link(options, resolve_link(options.link));
+    if (options.block_seconds && !(*options.block_seconds > 0 && std::isfinite(*options.block_seconds)))
+        throw Error("--block-seconds: expected a positive number of seconds");
+    if (options.block_seconds && !options.postprocess) throw Error("--block-seconds needs --postprocess");
     if (options.postprocess && options.auth_pool_bits < 1024)
         throw Error("--auth-pool-bits: expected at least 1024, got " + std::to_string(options.auth_pool_bits));
     const qkd::Fidelity fidelity = qkd::parse_fidelity(options.mode);
@@ -225,10 +240,18 @@ int run_link(const LinkOptions& options, Streams io) {
         r.estimate = qkd::estimate_link(r.link, r.records);
         if (postprocessing) {
             const std::uint64_t point = plan.sweep ? point_seed(seed, p) : seed;
-            r.postprocessed = qkd::postprocess_in_process(r.records, r.link, *postprocessing, point,
-                                                          pre_shared_key(options.auth_pool_bits, point));
-            if (r.postprocessed->alice.key) alice_keys.deliver(std::move(*r.postprocessed->alice.key));
-            if (r.postprocessed->bob.key) bob_keys.deliver(std::move(*r.postprocessed->bob.key));
+            const std::uint64_t blocks = block_count(options, r.records, r.link);
+            const core::BitVector pool = pre_shared_key(options.auth_pool_bits, point);
+            if (blocks == 1) {
+                r.postprocessed.push_back(qkd::postprocess_in_process(r.records, r.link, *postprocessing, point, pool));
+            } else {
+                r.postprocessed = qkd::postprocess_blocks(qkd::split_into_blocks(r.records, blocks), r.link,
+                                                          *postprocessing, point, pool);
+            }
+            for (qkd::PostprocessRun& run : r.postprocessed) {
+                if (run.alice.key) alice_keys.deliver(std::move(*run.alice.key));
+                if (run.bob.key) bob_keys.deliver(std::move(*run.bob.key));
+            }
         }
         r.run_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - point_start).count();
         results.push_back(std::move(r));
@@ -257,11 +280,10 @@ int run_link(const LinkOptions& options, Streams io) {
         row.insert(row.end(), {r.link.channel.length_km, e.key_rate_per_pulse, e.key_rate_sigma, e.key_rate_bps, e.qber,
                                qber_sigma, e.gain, gain_sigma, e.has_decoy_bounds ? e.decoy.yield_lower : 0.0,
                                e.has_decoy_bounds ? e.decoy.error_upper : 0.0, e.attack_detected ? 1.0 : 0.0});
-        if (r.postprocessed) {
-            const qkd::BlockReport& a = r.postprocessed->alice.report;
-            row.insert(row.end(), {static_cast<double>(a.final_key_bits),
-                                   static_cast<double>(a.final_key_bits) / a.emulated_seconds,
-                                   a.keys_identical && *a.keys_identical ? 1.0 : 0.0});
+        if (!r.postprocessed.empty()) {
+            const nlohmann::ordered_json totals = blocks_json(r.postprocessed);
+            row.insert(row.end(), {totals["final_key_bits"].get<double>(), totals["secret_key_rate_bps"].get<double>(),
+                                   totals["keys_identical"] == true ? 1.0 : 0.0});
         }
         table.rows.push_back(std::move(row));
         rate_points.x.push_back(values[p]);
@@ -354,6 +376,9 @@ Command add_link_command(CLI::App& app) {
     link->add_option("--auth-pool-bits", options->auth_pool_bits,
                      "Size of the pre-shared authentication key both parties start from (drawn from the seed)")
         ->capture_default_str();
+    link->add_option("--block-seconds", options->block_seconds,
+                     "Post-process each this many emulated seconds as a block of its own (default: the whole run, cut "
+                     "only where a block would pass 2^25 detections)");
     link->add_option("--alice-keys", options->alice_keys, "Write Alice's key blocks to this JSON file (qkdlab.keys/1)");
     link->add_option("--bob-keys", options->bob_keys, "Write Bob's key blocks to this JSON file (qkdlab.keys/1)");
     add_sweep_options(

@@ -184,6 +184,90 @@ std::string block_text(const qkd::BlockReport& r) {
     return out.str();
 }
 
+nlohmann::ordered_json blocks_json(const std::vector<qkd::PostprocessRun>& runs) {
+    double sifted = 0, test = 0, sample = 0, errors = 0, leaked = 0, entropy_bits = 0, frames = 0, frame_errors = 0,
+           trips = 0, final_bits = 0, confirmation = 0, used = 0, replenished = 0, delivered = 0, seconds = 0,
+           pulses = 0, aborted = 0;
+    bool verified = true, any_confirmed = false, identical = true;
+    nlohmann::ordered_json blocks = nlohmann::ordered_json::array();
+    for (const qkd::PostprocessRun& run : runs) {
+        const qkd::BlockReport& r = run.alice.report;
+        sifted += static_cast<double>(r.sifted_bits);
+        test += static_cast<double>(r.test_bits);
+        sample += static_cast<double>(r.bit_error.bits);
+        errors += static_cast<double>(r.bit_error.errors);
+        leaked += static_cast<double>(r.leaked_bits);
+        if (r.reconciliation_efficiency > 0 && std::isfinite(r.reconciliation_efficiency))
+            entropy_bits += static_cast<double>(r.leaked_bits) / r.reconciliation_efficiency;
+        frames += static_cast<double>(r.frames);
+        frame_errors += static_cast<double>(r.frame_errors);
+        trips += static_cast<double>(r.round_trips);
+        final_bits += static_cast<double>(r.final_key_bits);
+        confirmation += static_cast<double>(r.confirmation_bits);
+        used += static_cast<double>(r.authentication_bits_used);
+        replenished += static_cast<double>(r.authentication_bits_replenished);
+        delivered += static_cast<double>(r.delivered_key_bits);
+        seconds += r.emulated_seconds;
+        pulses += static_cast<double>(r.pulses);
+        aborted += r.aborted;
+        if (r.verification_tag_bits > 0) verified = verified && r.verified;
+        const nlohmann::ordered_json block = run_json(run);
+        if (!block["keys_identical"].is_null()) {
+            any_confirmed = true;
+            identical = identical && block["keys_identical"].get<bool>();
+        }
+        blocks.push_back(block);
+    }
+    const bool all_aborted = !runs.empty() && aborted == static_cast<double>(runs.size());
+    nlohmann::ordered_json json;
+    json["blocks_run"] = runs.size();
+    json["aborted_blocks"] = aborted;
+    json["aborted"] = all_aborted;
+    json["abort_stage"] = all_aborted ? blocks[0]["abort_stage"] : nlohmann::ordered_json(nullptr);
+    json["abort_reason"] = all_aborted ? blocks[0]["abort_reason"] : nlohmann::ordered_json(nullptr);
+    json["sifted_bits"] = sifted;
+    json["test_bits"] = test;
+    json["sample_bits"] = sample;
+    json["qber"] = per(errors, sample);
+    json["reconciliation"] = runs.empty() ? "" : qkd::to_string(runs.front().alice.report.method);
+    json["leaked_bits"] = leaked;
+    json["reconciliation_efficiency"] = per(leaked, entropy_bits);
+    json["frames"] = frames;
+    json["frame_errors"] = frame_errors;
+    json["round_trips"] = trips;
+    json["verified"] = verified;
+    json["final_key_bits"] = final_bits;
+    json["secret_key_rate_bps"] = per(final_bits, seconds);
+    json["secret_key_rate_per_pulse"] = per(final_bits, pulses);
+    json["confirmation_bits"] = confirmation;
+    json["keys_identical"] = any_confirmed ? nlohmann::ordered_json(identical) : nlohmann::ordered_json(nullptr);
+    json["authentication_bits_used"] = used;
+    json["authentication_bits_replenished"] = replenished;
+    json["delivered_key_bits"] = delivered;
+    json["net_key_rate_bps"] = per(delivered, seconds);
+    json["blocks"] = std::move(blocks);
+    return json;
+}
+
+std::string blocks_text(const std::vector<qkd::PostprocessRun>& runs) {
+    if (runs.size() == 1) return block_text(runs.front().alice.report);
+    const nlohmann::ordered_json totals = blocks_json(runs);
+    std::ostringstream out;
+    out << "post-processing (" << totals["reconciliation"].get<std::string>() << ", " << runs.size() << " blocks):\n";
+    for (std::size_t b = 0; b < runs.size(); ++b) {
+        const qkd::BlockReport& r = runs[b].alice.report;
+        out << "  block " << b << ": sifted " << r.sifted_bits << ", QBER " << r.bit_error.qber << ", f "
+            << r.reconciliation_efficiency << ", final " << r.final_key_bits << " bits";
+        if (r.aborted) out << ", ABORTED at " << r.abort_stage << ": " << r.abort_reason;
+        out << "\n";
+    }
+    out << "  total: final key " << totals["final_key_bits"].get<double>() << " bits, "
+        << totals["secret_key_rate_bps"].get<double>() << " bit/s; delivered "
+        << totals["delivered_key_bits"].get<double>() << " bits after "
+        << totals["authentication_bits_replenished"].get<double>() << " went back to the authentication pool\n";
+    return out.str();
+}
+
 KeyFileSink::~KeyFileSink() {
     for (qkd::KeyBlock& block : blocks_) block.key.wipe();
 }

@@ -32,6 +32,12 @@ qkd::PostprocessOptions postprocess_options(const PostprocessInput& input, const
 nlohmann::ordered_json block_json(const qkd::BlockReport& report);
 // Both parties' reports in one object: Alice's figures, and keys_identical from the confirmation.
 nlohmann::ordered_json run_json(const qkd::PostprocessRun& run);
+// The blocks of one run: totals over them (sums; qber and f pooled; aborted when no block gave a
+// key, with the first block's reason; keys_identical when every confirmed block agreed) and each
+// block's run_json under "blocks".
+nlohmann::ordered_json blocks_json(const std::vector<qkd::PostprocessRun>& runs);
+// block_text of a single block, or a line per block and the totals.
+std::string blocks_text(const std::vector<qkd::PostprocessRun>& runs);
 // A few lines for the text output.
 std::string block_text(const qkd::BlockReport& report);
 

@@ -1,16 +1,17 @@
 #include "qkdlab/qkd/postprocess.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <random>
 #include <thread>
-
-#include <time.h>
 
 #include "qkdlab/core/error.h"
 #include "qkdlab/qkd/ldpc.h"
@@ -461,8 +462,12 @@ class Session {
             MessageWriter w(MessageType::syndrome);
             w.u64(syndromes.key_bits).u64(syndromes.leaked_bits).u64(syndromes.frames.size());
             for (const LdpcFrame& f : syndromes.frames) {
-                w.u32(f.code.bits).u32(f.code.checks).u64(f.code.seed).u32(f.punctured).u32(f.shortened).u64(
-                    f.shortening_seed);
+                w.u32(f.code.bits)
+                    .u32(f.code.checks)
+                    .u64(f.code.seed)
+                    .u32(f.punctured)
+                    .u32(f.shortened)
+                    .u64(f.shortening_seed);
                 w.bits(f.syndrome);
             }
             send(w);
@@ -585,8 +590,8 @@ class Session {
     FiniteKeyLength finite_key(const SiftedKey& sifted) const {
         // The bits removed from the key (the sample, frames that failed) count as disclosed: the
         // min-entropy of a part of the key is at least the whole's minus the bits left out.
-        const double leaked = static_cast<double>(report_.leaked_bits + report_.sample_bits +
-                                                  report_.discarded_bits + report_.verification_tag_bits);
+        const double leaked = static_cast<double>(report_.leaked_bits + report_.sample_bits + report_.discarded_bits +
+                                                  report_.verification_tag_bits);
         if (own_.protocol == Protocol::bbm92) {
             EntangledFiniteKeyInput in;
             in.key_detections = sifted.key.size();
@@ -810,13 +815,14 @@ PartyOutcome run_party(ClassicalChannel& channel, AuthenticationKeyPool& pool, c
 
 PostprocessRun run_parties(ClassicalChannel& alice_end, ClassicalChannel& bob_end, AuthenticationKeyPool& alice_pool,
                            AuthenticationKeyPool& bob_pool, const RawRecords& records, const Link& link,
-                           const PostprocessOptions& options, std::uint64_t seed) {
+                           const PostprocessOptions& options, std::uint64_t seed, std::uint64_t block_index) {
     check(options);
     check_postprocessable(link);
     const PartyRecords alice_half = party_records(records, Party::alice);
     const PartyRecords bob_half = party_records(records, Party::bob);
-    const auto stream = [seed](std::uint32_t party) {
-        std::seed_seq sequence{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32), party};
+    const auto stream = [seed, block_index](std::uint32_t party) {
+        std::seed_seq sequence{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32), party,
+                               static_cast<std::uint32_t>(block_index), static_cast<std::uint32_t>(block_index >> 32)};
         return core::Rng(sequence);
     };
     core::Rng alice_rng = stream(1), bob_rng = stream(2);
@@ -825,7 +831,7 @@ PostprocessRun run_parties(ClassicalChannel& alice_end, ClassicalChannel& bob_en
     std::thread alice([&] {
         try {
             AuthenticatedChannel channel(alice_end, alice_pool, Party::alice);
-            run.alice = run_party(channel, alice_pool, alice_half, link, options, 0, alice_rng);
+            run.alice = run_party(channel, alice_pool, alice_half, link, options, block_index, alice_rng);
         } catch (...) {
             alice_failure = std::current_exception();
         }
@@ -833,7 +839,7 @@ PostprocessRun run_parties(ClassicalChannel& alice_end, ClassicalChannel& bob_en
     std::exception_ptr bob_failure;
     try {
         AuthenticatedChannel channel(bob_end, bob_pool, Party::bob);
-        run.bob = run_party(channel, bob_pool, bob_half, link, options, 0, bob_rng);
+        run.bob = run_party(channel, bob_pool, bob_half, link, options, block_index, bob_rng);
     } catch (...) {
         bob_failure = std::current_exception();
     }
@@ -843,11 +849,56 @@ PostprocessRun run_parties(ClassicalChannel& alice_end, ClassicalChannel& bob_en
     return run;
 }
 
-PostprocessRun postprocess_in_process(const RawRecords& records, const Link& link, const PostprocessOptions& options,
-                                      std::uint64_t seed, const core::BitVector& pre_shared_key) {
+std::vector<RawRecords> split_into_blocks(const RawRecords& records, std::uint64_t blocks) {
+    if (blocks < 1 || blocks > records.pulses) {
+        throw Error("split_into_blocks: " + std::to_string(blocks) + " blocks of a run of " +
+                    std::to_string(records.pulses) + " pulses; expected 1 to the pulse count");
+    }
+    const std::uint64_t length = records.pulses / blocks;
+    std::vector<RawRecords> out(blocks);
+    std::size_t d = 0;
+    for (std::uint64_t b = 0; b < blocks; ++b) {
+        RawRecords& block = out[b];
+        block.protocol = records.protocol;
+        const std::uint64_t first = b * length;
+        const std::uint64_t end = b + 1 == blocks ? records.pulses : first + length;
+        block.pulses = end - first;
+        // Largest remainders: floor shares, then one more to the intensities with the largest
+        // fractional parts until the counts add up to the block's pulses.
+        const std::size_t k = records.pulses_per_intensity.size();
+        std::vector<std::pair<double, std::size_t>> remainders;
+        std::uint64_t assigned = 0;
+        block.pulses_per_intensity.resize(k);
+        for (std::size_t i = 0; i < k; ++i) {
+            const double share = static_cast<double>(records.pulses_per_intensity[i]) *
+                                 static_cast<double>(block.pulses) / static_cast<double>(records.pulses);
+            block.pulses_per_intensity[i] = static_cast<std::uint64_t>(share);
+            assigned += block.pulses_per_intensity[i];
+            remainders.emplace_back(share - std::floor(share), i);
+        }
+        std::sort(remainders.begin(), remainders.end(), std::greater<>());
+        for (std::size_t i = 0; assigned < block.pulses && k > 0; ++i, ++assigned)
+            ++block.pulses_per_intensity[remainders[i % k].second];
+        for (; d < records.pulse_index.size() && records.pulse_index[d] < end; ++d)
+            block.add(records.pulse_index[d], records.tags[d]);
+    }
+    return out;
+}
+
+std::vector<PostprocessRun> postprocess_blocks(std::span<const RawRecords> blocks, const Link& link,
+                                               const PostprocessOptions& options, std::uint64_t seed,
+                                               const core::BitVector& pre_shared_key) {
     auto [alice_end, bob_end] = in_process_channel_pair();
     AuthenticationKeyPool alice_pool(pre_shared_key), bob_pool(pre_shared_key);
-    return run_parties(*alice_end, *bob_end, alice_pool, bob_pool, records, link, options, seed);
+    std::vector<PostprocessRun> runs;
+    for (std::size_t b = 0; b < blocks.size(); ++b)
+        runs.push_back(run_parties(*alice_end, *bob_end, alice_pool, bob_pool, blocks[b], link, options, seed, b));
+    return runs;
+}
+
+PostprocessRun postprocess_in_process(const RawRecords& records, const Link& link, const PostprocessOptions& options,
+                                      std::uint64_t seed, const core::BitVector& pre_shared_key) {
+    return std::move(postprocess_blocks({&records, 1}, link, options, seed, pre_shared_key).front());
 }
 
 }  // namespace qkdlab::qkd

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "qkdlab/core/text_file.h"
 #include "run_cli.h"
@@ -129,8 +130,11 @@ TEST(command_link, postprocess_reports_every_stage_and_writes_identical_keys) {
     const auto& p = j["points"][0]["postprocess"];
     for (const char* field : {"sifted_bits", "qber", "leaked_bits", "reconciliation_efficiency", "final_key_bits",
                               "secret_key_rate_bps", "aborted", "abort_reason", "keys_identical", "frame_errors",
-                              "round_trips", "verified", "finite_key", "qber_interval", "secret_key_rate_per_pulse"})
+                              "round_trips", "verified", "secret_key_rate_per_pulse", "blocks"})
         EXPECT_TRUE(p.contains(field)) << field;
+    ASSERT_EQ(p["blocks"].size(), 1u);
+    for (const char* field : {"finite_key", "qber_interval", "phase_error_interval", "stage_seconds", "key_id"})
+        EXPECT_TRUE(p["blocks"][0].contains(field)) << field;
     EXPECT_FALSE(p["aborted"]);
     EXPECT_TRUE(p["abort_reason"].is_null());
     EXPECT_TRUE(p["keys_identical"]);
@@ -157,6 +161,32 @@ TEST(command_link, postprocess_reports_every_stage_and_writes_identical_keys) {
     EXPECT_EQ(r.out.find(a["blocks"][0]["key_hex"].get<std::string>().substr(0, 32)), std::string::npos);
 }
 
+// A run cut into blocks: the pool carries over (each block's replenishment pays for the next), the
+// totals add up, and every block's key lands in the key file.
+TEST(command_link, postprocess_in_blocks_reports_totals_and_every_block) {
+    const auto keys = scratch("pp_blocks_keys.json");
+    const auto r = run_cli({"link", "--link", testing::testdata("finite_key_link.json"), "--pulses", "9e7", "--seed",
+                            "5", "--postprocess", "--block-seconds", "0.03", "--json", "--alice-keys", keys.string()});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    const auto& p = j["points"][0]["postprocess"];
+    ASSERT_EQ(p["blocks"].size(), 3u);
+    EXPECT_EQ(p["blocks_run"], 3);
+    double final_bits = 0;
+    std::set<std::string> ids;
+    for (const auto& block : p["blocks"]) {
+        EXPECT_FALSE(block["aborted"]) << block["abort_reason"];
+        EXPECT_TRUE(block["keys_identical"]);
+        final_bits += block["final_key_bits"].get<double>();
+        ids.insert(block["key_id"].get<std::string>());
+    }
+    EXPECT_EQ(ids.size(), 3u);
+    EXPECT_DOUBLE_EQ(p["final_key_bits"].get<double>(), final_bits);
+    EXPECT_DOUBLE_EQ(p["secret_key_rate_bps"].get<double>(), final_bits / 0.09);
+    EXPECT_TRUE(p["keys_identical"]);
+    EXPECT_EQ(read_json(keys)["blocks"].size(), 3u);
+}
+
 TEST(command_link, postprocess_aborts_under_intercept_resend_and_outputs_no_key) {
     const auto keys = scratch("pp_eve_keys.json");
     const auto r =
@@ -167,6 +197,7 @@ TEST(command_link, postprocess_aborts_under_intercept_resend_and_outputs_no_key)
     const auto& p = j["points"][0]["postprocess"];
     EXPECT_TRUE(p["aborted"]);
     EXPECT_EQ(p["abort_stage"], "estimation");
+    EXPECT_EQ(p["aborted_blocks"], 1);
     EXPECT_FALSE(p["abort_reason"].get<std::string>().empty());
     EXPECT_EQ(p["final_key_bits"], 0);
     EXPECT_TRUE(p["keys_identical"].is_null());
@@ -186,6 +217,8 @@ TEST(command_link, postprocess_rejects_bad_options_before_running) {
         {{"--postprocess", "--reconciliation", "turbo"}, "--reconciliation"},
         {{"--alice-keys", keys.string()}, "need --postprocess"},
         {{"--postprocess", "--auth-pool-bits", "10"}, "--auth-pool-bits"},
+        {{"--block-seconds", "1"}, "--block-seconds needs --postprocess"},
+        {{"--postprocess", "--block-seconds", "0"}, "--block-seconds"},
     };
     for (const Case& c : cases) {
         std::vector<std::string> args = {"link", "--pulses", "1000", "--seed", "1"};

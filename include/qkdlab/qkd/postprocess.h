@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -148,13 +149,26 @@ struct PostprocessRun {
 
 // Both parties in one process: Alice in a thread of her own, Bob in the caller's, over the two given
 // channel ends (each authenticated here with its own copy of the pool). Randomness: Alice's and
-// Bob's generators are independent streams of `seed`.
+// Bob's generators are independent streams of `seed` and the block index.
 [[nodiscard]] PostprocessRun run_parties(ClassicalChannel& alice_end, ClassicalChannel& bob_end,
                                          AuthenticationKeyPool& alice_pool, AuthenticationKeyPool& bob_pool,
                                          const RawRecords& records, const Link& link, const PostprocessOptions& options,
-                                         std::uint64_t seed);
+                                         std::uint64_t seed, std::uint64_t block_index = 0);
 
-// The same over a fresh in_process_channel_pair, both pools from `pre_shared_key`.
+// The pulses of a run cut into `blocks` consecutive ranges of equal length (the last takes the
+// remainder), each with its detections (pulse indices kept). The emulator counts the pulses per
+// intensity over the whole run only, so a block's counts are the run's apportioned to its length
+// (largest remainders); they are reported, not used by any bound. Throws Error unless
+// 1 <= blocks <= records.pulses.
+[[nodiscard]] std::vector<RawRecords> split_into_blocks(const RawRecords& records, std::uint64_t blocks);
+
+// Blocks one after another over one in_process_channel_pair, both pools from `pre_shared_key` and
+// carried from block to block (so each block's replenishment pays the next one's messages).
+[[nodiscard]] std::vector<PostprocessRun> postprocess_blocks(std::span<const RawRecords> blocks, const Link& link,
+                                                             const PostprocessOptions& options, std::uint64_t seed,
+                                                             const core::BitVector& pre_shared_key);
+
+// One block: postprocess_blocks of the whole run.
 [[nodiscard]] PostprocessRun postprocess_in_process(const RawRecords& records, const Link& link,
                                                     const PostprocessOptions& options, std::uint64_t seed,
                                                     const core::BitVector& pre_shared_key);
