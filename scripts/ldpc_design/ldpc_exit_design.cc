@@ -17,10 +17,21 @@
 // reaches I = 1 - 1e-6, found by bisection. Check degrees are concentrated (the two integers
 // around the mean that the design rate fixes), as the PEG construction yields.
 //
-// Search: for one design rate R, over lambda on DEGREES up to a maximum degree, maximise p*: random
-// mass transfers between two degrees, kept when p* grows, with a shrinking step, subject to fewer
-// degree-2 variables than checks (lambda_2 / 2 < (1 - R) sum_i lambda_i / i). It prints the
-// distribution, p*, and the efficiency at threshold f = (1 - R) / h(p*).
+// Search (ten Brink et al. 2004, section IV): for a fixed check profile the open-tunnel condition
+// sum_i lambda_i I_Ev(i, x) >= C^-1(x) (plus a margin of 1% of the gap to 1) at 120 points x is
+// linear in lambda, so the highest-rate lambda (max sum_i lambda_i / i) is a linear programme,
+// solved here by a small two-phase simplex, with the extra row lambda_2 / 2 <= 0.95 sum_j rho_j / j
+// (fewer degree-2 variables than checks: more would close cycles of degree-2 variables, low-weight
+// codewords). For each mean check degree on a grid, bisection finds the largest p whose programme
+// still reaches the design rate; the best p over the grid wins. It prints the distribution, p*,
+// the chart iterated with that distribution, and the efficiency at threshold f = (1 - R) / h(p*).
+// Degrees: 2-8, 10, 12, 15, 20, 25, 30, 40, 50, 60 (MAX_DEGREE in the environment to change the
+// cap, 80 and 100 allowed).
+//
+// Known limit: the duality rule is optimistic for checks of high degree fed by BSC-like messages,
+// and the thresholds it gives at rates 0.8-0.95 (f 1.13-1.32 at threshold) are far from what
+// density evolution reaches; the high-rate rows of the table are the weak part (see
+// docs/postprocessing.md).
 
 #include <algorithm>
 #include <array>
@@ -182,15 +193,6 @@ double threshold(const Ensemble& e, double rate) {
         (converges(e, dc, rho_low, mid) ? low : high) = mid;
     }
     return low;
-}
-
-bool feasible(const Ensemble& e, double rate) {
-    double inverse = 0;
-    for (std::size_t i = 0; i < e.degrees.size(); ++i) {
-        if (e.lambda[i] < 0) return false;
-        inverse += e.lambda[i] / e.degrees[i];
-    }
-    return e.lambda[0] / 2 < 0.95 * (1 - rate) * inverse;  // degree-2 variables fewer than checks
 }
 
 // Maximises c.x subject to rows (a, b, kind) with kind -1: a.x <= b, 0: a.x = b, +1: a.x >= b, and
