@@ -178,6 +178,7 @@ class LayeredDecoder {
         syndrome_bytes_.resize(code.checks());
         for (std::size_t c = 0; c < code.checks(); ++c) syndrome_bytes_[c] = syndrome[c];
         for (std::size_t iteration = 1; iteration <= max_iterations; ++iteration) {
+            std::size_t unsatisfied = 0;  // checks whose hard decisions missed the syndrome at their update
             for (std::size_t c = 0; c < code.checks(); ++c) {
                 const std::uint32_t begin = offsets[c], degree = offsets[c + 1] - begin;
                 const std::uint32_t* vars = variables.data() + begin;
@@ -192,15 +193,21 @@ class LayeredDecoder {
                     sum += f;
                     sign ^= std::signbit(q) ? 1u : 0u;
                 }
+                std::uint32_t parity = syndrome_bytes_[c];
                 for (std::uint32_t j = 0; j < degree; ++j) {
                     const float q = extrinsic_[j];
                     const float magnitude = phi(std::max(sum - magnitude_[j], 0.0f));
                     const float message = (sign ^ (std::signbit(q) ? 1u : 0u)) != 0 ? -magnitude : magnitude;
                     r[j] = message;
-                    llr[vars[j]] = q + message;
+                    const float posterior = q + message;
+                    llr[vars[j]] = posterior;
+                    parity ^= std::signbit(posterior) ? 1u : 0u;
                 }
+                unsatisfied += parity;
             }
-            if (satisfied(code, llr)) return {iteration, true};
+            // The full check only once every check was satisfied when it was updated (later
+            // updates in the sweep can still flip a variable, so this alone proves nothing).
+            if (unsatisfied == 0 && satisfied(code, llr)) return {iteration, true};
         }
         return {max_iterations, false};
     }
@@ -369,6 +376,7 @@ LdpcDecoding ldpc_decode(const core::BitVector& bob_key, const LdpcSyndromes& sy
         for (std::uint32_t v : layout.shortened) llr[v] = layout.shortened_values[v] ? -SHORTENED_LLR : SHORTENED_LLR;
         const auto [iterations, decoded] = decoder.run(*code, frame.syndrome, llr, options.max_iterations);
         out.iterations += iterations;
+        out.edge_updates += iterations * code->edges();
         out.frame_decoded.push_back(decoded);
         if (decoded) {
             for (std::size_t i = 0; i < layout.key_positions.size(); ++i) {

@@ -11,7 +11,6 @@
 #include <utility>
 
 #include "qkdlab/core/error.h"
-#include "qkdlab/qkd/key_rate.h"
 #include "qkdlab/qkd/reconciliation.h"
 
 namespace qkdlab::qkd {
@@ -22,26 +21,80 @@ constexpr double MAX_RATE = 0.98;
 constexpr std::uint32_t MIN_BITS = 16;
 constexpr std::uint32_t MAX_BITS = std::uint32_t{1} << 24;
 
-// The distribution family (see ldpc_degree_distribution): variables of degree 2, 3 and HEAVY_DEGREE.
-// The exact published tables of Elkouss, Leverrier, Alleaume and Boutros (ISIT 2009) could not be
-// retrieved while this was written, so the family below follows the rules those and Richardson,
-// Shokrollahi and Urbanke ("Design of capacity-approaching irregular low-density parity-check
-// codes", IEEE Trans. Inf. Theory 47, 619 (2001)) derive: as many degree-2 variables as the
-// stability condition allows, a bulk of degree 3, a tail of heavy variables, check-concentrated;
-// HEAVY_DEGREE and DEGREE3_SHARE were tuned by measurement here (docs/postprocessing.md).
-constexpr std::uint32_t HEAVY_DEGREE = 12;
-constexpr double DEGREE3_SHARE = 0.4;
-// lambda_2 is this fraction of the stability bound at the design crossover probability.
-// Fewer degree-2 variables than checks: degree-2 variables are edges of a graph on the checks, and
-// M or more such edges must close a cycle, a codeword of low weight (found by measurement to stall
-// the decoder at high rates, where the stability bound alone allows more).
-constexpr double DEGREE2_PER_CHECK = 1.0;
-constexpr double STABILITY_MARGIN = 0.5;
-// The crossover probability a code of rate R is designed for: h(p*) = (1 - R) / DESIGN_EFFICIENCY.
-constexpr double DESIGN_EFFICIENCY = 1.1;
+// Variable degree distributions (edge perspective) for the BSC, one per design rate, designed for
+// qkdlab by scripts/ldpc_design/ldpc_exit_design.cc: EXIT charts under the Gaussian approximation
+// (ten Brink, Kramer and Ashikhmin, IEEE Trans. Commun. 52, 670 (2004); Chung, Richardson and
+// Urbanke, IEEE Trans. Inf. Theory 47, 657 (2001)) with the BSC channel LLR mixed in exactly, and
+// per design rate the linear programme that maximises the rate for concentrated checks, searched
+// over the mean check degree and the crossover probability. The published tables of Elkouss,
+// Leverrier, Alleaume and Boutros (ISIT 2009) and of Richardson, Shokrollahi and Urbanke (2001)
+// could not be retrieved here; this is the same method with degrees up to 60 as theirs.
+// threshold: the model's threshold p*; f at threshold is (1 - R) / h(p*).
+struct TabulatedDistribution {
+    double rate;
+    double threshold;
+    std::vector<std::pair<std::uint32_t, double>> lambda;
+};
+
+const std::vector<TabulatedDistribution>& tabulated_distributions() {
+    static const std::vector<TabulatedDistribution> table{
+        {0.50,
+         0.10573,
+         {{2, 0.17077}, {3, 0.16464}, {6, 0.17694}, {7, 0.02704}, {15, 0.18371}, {60, 0.27691}}},  // f 1.0269
+        {0.55,
+         0.08948,
+         {{2, 0.15833},
+          {3, 0.16964},
+          {6, 0.14147},
+          {7, 0.06032},
+          {15, 0.18772},
+          {20, 0.00158},
+          {60, 0.28093}}},  // f 1.0351
+        {0.60,
+         0.07440,
+         {{2, 0.13571},
+          {3, 0.19917},
+          {7, 0.15896},
+          {8, 0.05184},
+          {15, 0.12029},
+          {20, 0.04651},
+          {60, 0.28752}}},  // f 1.0468
+        {0.65,
+         0.06062,
+         {{2, 0.11515},
+          {3, 0.22212},
+          {8, 0.22121},
+          {10, 0.01057},
+          {15, 0.04113},
+          {20, 0.10797},
+          {60, 0.28185}}},  // f 1.0609
+        {0.70,
+         0.04809,
+         {{2, 0.09500}, {3, 0.23935}, {8, 0.11709}, {10, 0.14352}, {20, 0.10932}, {60, 0.29572}}},  // f 1.0783
+        {0.75,
+         0.03679,
+         {{2, 0.07600}, {3, 0.25400}, {8, 0.01049}, {10, 0.27924}, {25, 0.07546}, {60, 0.30482}}},  // f 1.0995
+        {0.80,
+         0.02670,
+         {{2, 0.05758}, {3, 0.26028}, {10, 0.22743}, {12, 0.06481}, {20, 0.03980}, {60, 0.35010}}},  // f 1.1265
+        {0.85,
+         0.01784,
+         {{2, 0.04130}, {3, 0.26652}, {10, 0.15991}, {12, 0.14978}, {20, 0.01766}, {60, 0.36482}}},  // f 1.1616
+        {0.90,
+         0.01027,
+         {{2, 0.02639}, {3, 0.26917}, {10, 0.17300}, {12, 0.13390}, {25, 0.03810}, {60, 0.35944}}},  // f 1.2110
+        {0.95,
+         0.00402,
+         {{2, 0.01597}, {3, 0.34025}, {8, 0.06172}, {10, 0.28334}, {25, 0.09941}, {30, 0.19931}}},  // f 1.3248
+    };
+    return table;
+}
 
 // Edges one PEG breadth-first search may scan beyond distance 2 (it goes no deeper past that).
 constexpr std::size_t PEG_BFS_BUDGET = 3000;  // checked ahead of a level and while it runs
+// Edges the distance-2 level may scan: the heavy variables of the tabulated distributions (degree
+// up to 60) would otherwise scan ~10^5 edges per new edge; past this, a 4-cycle is allowed for them.
+constexpr std::size_t PEG_DISTANCE2_BUDGET = 20000;
 
 // SplitMix64 (Steele, Lea and Flood, OOPSLA 2014): the construction's tie-breaks.
 std::uint64_t splitmix64(std::uint64_t& state) {
@@ -54,16 +107,6 @@ std::uint64_t splitmix64(std::uint64_t& state) {
 // A draw in [0, bound) (Lemire, ACM TOMACS 29, 2019), bound < 2^32.
 std::uint32_t draw(std::uint64_t& state, std::size_t bound) {
     return static_cast<std::uint32_t>(((splitmix64(state) >> 32) * static_cast<std::uint64_t>(bound)) >> 32);
-}
-
-// The crossover probability in (0, 1/2) whose binary entropy is `entropy` (bisection).
-double inverse_binary_entropy(double entropy) {
-    double low = 0, high = 0.5;
-    for (int i = 0; i < 60; ++i) {
-        const double mid = (low + high) / 2;
-        (binary_entropy(mid) < entropy ? low : high) = mid;
-    }
-    return (low + high) / 2;
 }
 
 // Checks of the graph under construction, bucketed by current degree, for the lowest-degree pick.
@@ -119,23 +162,21 @@ LdpcDegreeDistribution ldpc_degree_distribution(double rate) {
     if (!(rate >= MIN_RATE && rate <= MAX_RATE)) {
         throw Error("ldpc: design rate " + std::to_string(rate) + " outside [0.3, 0.98]");
     }
-    // Stability condition for the BSC (Richardson, Shokrollahi and Urbanke 2001, Theorem 5):
-    // lambda'(0) rho'(1) < 1 / B with B = 2 sqrt(p (1 - p)); here rho'(1) = mean check degree - 1
-    // (concentrated checks), and the mean check degree is mean variable degree / (1 - R). Solved for
-    // lambda_2 by fixed-point iteration (the mean variable degree depends on lambda_2).
-    const double p = inverse_binary_entropy(std::min(0.999, (1 - rate) / DESIGN_EFFICIENCY));
-    const double bound = 1 / (2 * std::sqrt(p * (1 - p)));
-    double lambda2 = 0.2;
-    for (int i = 0; i < 50; ++i) {
-        const double rest = 1 - lambda2;
-        const double inverse_mean =
-            lambda2 / 2 + DEGREE3_SHARE * rest / 3 + (1 - DEGREE3_SHARE) * rest / HEAVY_DEGREE;  // sum lambda_i / i
-        const double check_degree = 1 / inverse_mean / (1 - rate);
-        lambda2 = std::min(
-            {0.5, STABILITY_MARGIN * bound / (check_degree - 1), 2 * DEGREE2_PER_CHECK * (1 - rate) * inverse_mean});
+    // The tabulated distribution of the nearest design rate (below 0.5 the 0.5 one, above 0.95 the
+    // 0.95 one), normalised (the table is rounded to 5 decimals).
+    const std::vector<TabulatedDistribution>& table = tabulated_distributions();
+    const TabulatedDistribution* nearest = &table.front();
+    for (const TabulatedDistribution& entry : table) {
+        if (std::fabs(entry.rate - rate) < std::fabs(nearest->rate - rate) - 1e-9) nearest = &entry;
     }
-    const double rest = 1 - lambda2;
-    return {{2, 3, HEAVY_DEGREE}, {lambda2, DEGREE3_SHARE * rest, (1 - DEGREE3_SHARE) * rest}};
+    LdpcDegreeDistribution out;
+    double total = 0;
+    for (const auto& [degree, fraction] : nearest->lambda) total += fraction;
+    for (const auto& [degree, fraction] : nearest->lambda) {
+        out.degrees.push_back(degree);
+        out.edge_fractions.push_back(fraction / total);
+    }
+    return out;
 }
 
 std::vector<std::uint32_t> ldpc_variable_degrees(std::size_t bits, std::size_t checks) {
@@ -238,7 +279,7 @@ LdpcCode LdpcCode::peg(const LdpcCodeParameters& parameters) {
                                 }
                             }
                         }
-                        if (level > 1 && work > PEG_BFS_BUDGET) {
+                        if (work > (level > 1 ? PEG_BFS_BUDGET : PEG_DISTANCE2_BUDGET)) {
                             over_budget = true;
                             break;
                         }

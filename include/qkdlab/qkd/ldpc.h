@@ -37,7 +37,7 @@ struct LdpcOptions {
     // The design rates of the mother codes to choose from (each in [0.3, 0.98]).
     std::vector<double> mother_rates{0.50, 0.55, 0.60, 0.65, 0.70, 0.75, 0.80, 0.85, 0.90, 0.95};
     // f* > 1: the efficiency each frame's rate is chosen for, R* = 1 - f* h(q).
-    double target_efficiency = 1.20;
+    double target_efficiency = 1.25;
     // delta: p + s of a full frame, as a fraction of N (Elkouss et al. 2010); frames carry at most
     // N (1 - delta) key bits. In [0, 0.5].
     double adaptation_fraction = 0.1;
@@ -86,6 +86,8 @@ struct LdpcDecoding {
     std::vector<bool> frame_decoded;
     // Belief-propagation iterations over all frames.
     std::size_t iterations = 0;
+    // Edge updates over all frames (each iteration updates every edge of the frame's code once).
+    std::size_t edge_updates = 0;
 };
 
 // Bob's side. Validates the message against his key and options first: key_bits equal to his key
