@@ -195,8 +195,7 @@ class Session {
         if (!tell_peer) return;
         try {
             MessageWriter w(MessageType::abort);
-            const std::string s = stage;
-            w.bytes({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()})
+            w.bytes({reinterpret_cast<const std::uint8_t*>(stage.data()), stage.size()})
                 .bytes({reinterpret_cast<const std::uint8_t*>(reason.data()), reason.size()});
             send(w);
         } catch (const std::exception&) {
