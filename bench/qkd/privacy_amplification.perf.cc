@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
     };
     const Method methods[] = {{"auto", qkd::toeplitz_hash, 10'000'000},
                               {"direct", qkd::toeplitz_hash_direct, 100'000},
-                              {"transform", qkd::toeplitz_hash_transform, 10'000'000}};
+                              {"karatsuba", qkd::toeplitz_hash_karatsuba, 10'000'000}};
     for (const Method& method : methods) {
         for (std::size_t n : {10'000, 100'000, 1'000'000, 10'000'000}) {
             if (n > method.max_bits) continue;
