@@ -66,11 +66,11 @@ class CascadeBob {
   public:
     CascadeBob(ParityOracle& alice, const core::BitVector& bob_key) : alice_(alice), key_(bob_key) {}
 
-    ReconciliationResult run(const std::vector<std::size_t>& block_sizes, double estimated_qber, core::Rng& rng) {
+    ReconciliationResult run(const std::vector<std::size_t>& block_sizes, std::size_t start_next_pass_after,
+                             double estimated_qber, core::Rng& rng) {
         const std::size_t leaked_before = alice_.parity_bits(), trips_before = alice_.round_trips();
         ask_top_level_parities(block_sizes, rng);
-        bool consistent = true;
-        for (std::size_t last = 0; consistent && last < passes_.size(); ++last) consistent = run_searches(last);
+        const bool consistent = run_searches(start_next_pass_after);
 
         ReconciliationResult result;
         result.leaked_bits = alice_.parity_bits() - leaked_before;
@@ -140,32 +140,42 @@ class CascadeBob {
         }
     }
 
-    // Searches every block that differs in passes 0..last until none does; one round trip per
-    // halving step of all searches together. False when the corrections exceed the key length.
-    bool run_searches(std::size_t last) {
-        std::vector<Search> waiting, fresh;
+    // Searches every block that differs in passes 0..last, one round trip per halving step of all
+    // searches together, and takes in pass last + 1 when none differs or, if start_next_pass_after > 0,
+    // after that many round trips since pass `last` was taken in. False when the corrections exceed the
+    // key length.
+    bool run_searches(std::size_t start_next_pass_after) {
+        std::size_t last = 0, trips_since_last = 0;
+        std::vector<Search> waiting, fresh, asking;
         while (true) {
-            std::vector<Search> asking;
             // Advance the searches waiting for an answer, then those started on blocks that now
             // differ. Corrections made meanwhile can make more blocks differ, and make a question
             // already queued pointless (its range no longer odd): drop those and loop until
             // nothing changes.
+            asking.clear();
             fresh = std::move(waiting);
             waiting.clear();
             start_searches(last, fresh);
-            while (!fresh.empty()) {
-                for (Search& search : fresh) {
-                    if (advance(search)) asking.push_back(search);
-                    if (flips_ > key_.size()) return false;
+            while (true) {
+                while (!fresh.empty()) {
+                    for (Search& search : fresh) {
+                        if (advance(search)) asking.push_back(search);
+                        if (flips_ > key_.size()) return false;
+                    }
+                    fresh.clear();
+                    std::erase_if(asking, [this](const Search& search) {
+                        Pass& pass = passes_[search.pass];
+                        const bool odd =
+                            (pass.tree[search.block][search.node] == ODD) != pass.bob.parity(search.begin, search.end);
+                        if (!odd) pass.searching[search.block] = false;
+                        return !odd;
+                    });
+                    start_searches(last, fresh);
                 }
-                fresh.clear();
-                std::erase_if(asking, [this](const Search& search) {
-                    Pass& pass = passes_[search.pass];
-                    const bool odd =
-                        (pass.tree[search.block][search.node] == ODD) != pass.bob.parity(search.begin, search.end);
-                    if (!odd) pass.searching[search.block] = false;
-                    return !odd;
-                });
+                const bool overdue = start_next_pass_after > 0 && trips_since_last >= start_next_pass_after;
+                if (last + 1 == passes_.size() || (!asking.empty() && !overdue)) break;
+                ++last;
+                trips_since_last = 0;
                 start_searches(last, fresh);
             }
             if (asking.empty()) return true;
@@ -175,6 +185,7 @@ class CascadeBob {
                     {search.pass, search.begin, search.begin + (search.end - search.begin + 1) / 2});
             }
             const core::BitVector answers = alice_.ask(request);
+            ++trips_since_last;
             for (std::size_t i = 0; i < asking.size(); ++i) {
                 const Search& search = asking[i];
                 passes_[search.pass].tree[search.block][2 * search.node] = known(answers[i]);
@@ -288,7 +299,8 @@ ReconciliationResult cascade_reconcile(ParityOracle& alice, const core::BitVecto
         throw Error("cascade: estimated QBER " + std::to_string(estimated_qber) + " outside [0, 0.5)");
     }
     CascadeBob bob(alice, bob_key);
-    return bob.run(cascade_block_sizes(options.schedule, n, estimated_qber), estimated_qber, rng);
+    return bob.run(cascade_block_sizes(options.schedule, n, estimated_qber), options.start_next_pass_after,
+                   estimated_qber, rng);
 }
 
 ReconciliationResult cascade_reconcile(const core::BitVector& alice_key, const core::BitVector& bob_key,
