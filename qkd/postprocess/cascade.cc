@@ -160,9 +160,10 @@ class CascadeBob {
                 while (!fresh.empty()) {
                     for (Search& search : fresh) {
                         if (advance(search)) asking.push_back(search);
-                        if (flips_ > key_.size()) return false;
                     }
                     fresh.clear();
+                    apply_corrections();
+                    if (flips_ > key_.size()) return false;
                     std::erase_if(asking, [this](const Search& search) {
                         Pass& pass = passes_[search.pass];
                         const bool odd =
@@ -218,8 +219,8 @@ class CascadeBob {
     }
 
     // Halves the search as far as Alice's known parities allow. True when it needs Alice's parity of
-    // the left half of its range; false when it is over (a bit corrected, or the range no longer
-    // odd because a correction elsewhere fell into it).
+    // the left half of its range; false when it is over (a bit found, to be corrected by
+    // apply_corrections, or the range no longer odd because a correction elsewhere fell into it).
     bool advance(Search& search) {
         Pass& pass = passes_[search.pass];
         std::vector<std::uint8_t>& tree = pass.tree[search.block];
@@ -240,10 +241,29 @@ class CascadeBob {
                     search.begin = mid;
                 }
             }
-            flip(pass.bob.position(search.begin));
+            found_.push_back({search.pass, search.begin});
         }
         pass.searching[search.block] = false;
         return false;
+    }
+
+    // Corrects the bits that the searches advanced since the last call have found. Each is a bit where
+    // Bob's key differs from Alice's (the search followed odd ranges down to it), so correcting them
+    // together gives the same key as one by one; two searches may find the same bit, corrected once.
+    // Together, the random reads of the permutations (the position of a rank, the rank of a position
+    // in every shuffled pass) are prefetched and overlap.
+    void apply_corrections() {
+        if (found_.empty()) return;
+        for (const Found& f : found_) passes_[f.pass].bob.prefetch_position(f.rank);
+        positions_.clear();
+        for (const Found& f : found_) positions_.push_back(passes_[f.pass].bob.position(f.rank));
+        found_.clear();
+        std::sort(positions_.begin(), positions_.end());
+        positions_.erase(std::unique(positions_.begin(), positions_.end()), positions_.end());
+        for (const std::uint32_t position : positions_) {
+            for (const Pass& pass : passes_) pass.bob.prefetch_rank(position);
+        }
+        for (const std::uint32_t position : positions_) flip(position);
     }
 
     // Corrects Bob's bit at `position`: its block's parity flips in every pass.
@@ -260,6 +280,13 @@ class CascadeBob {
     core::BitVector key_;
     std::vector<Pass> passes_;
     std::size_t flips_ = 0;
+    // Bits found by searches (pass and rank), not yet corrected, and their positions.
+    struct Found {
+        std::uint32_t pass;
+        std::uint32_t rank;
+    };
+    std::vector<Found> found_;
+    std::vector<std::uint32_t> positions_;
 };
 
 }  // namespace
