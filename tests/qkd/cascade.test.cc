@@ -87,6 +87,32 @@ TEST(cascade, shuffled_order_is_a_seeded_permutation) {
     EXPECT_NEAR(first_half, 1000, 4 * std::sqrt(2000 * 0.25));
 }
 
+// The definition in reconciliation.h, step by step: Fisher-Yates, the draw for rank i the high 64 bits
+// of x * (i + 1), x the next SplitMix64 output.
+std::vector<std::uint32_t> reference_shuffle(std::size_t bits, std::uint64_t seed) {
+    std::vector<std::uint32_t> order(bits);
+    std::iota(order.begin(), order.end(), 0u);
+    std::uint64_t state = seed;
+    for (std::size_t i = bits; i > 1; --i) {
+        std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        z ^= z >> 31;
+        __extension__ using Wide = unsigned __int128;
+        const auto j = static_cast<std::size_t>((static_cast<Wide>(z) * i) >> 64);
+        std::swap(order[i - 1], order[j]);
+    }
+    return order;
+}
+
+TEST(cascade, shuffled_order_is_the_documented_fisher_yates) {
+    for (const std::size_t bits : {0, 1, 2, 31, 32, 33, 1000, 100003}) {
+        for (const std::uint64_t seed : {0ULL, 7ULL, 0xfedcba9876543210ULL}) {
+            EXPECT_EQ(qkd::shuffled_order(bits, seed), reference_shuffle(bits, seed)) << bits << " bits, seed " << seed;
+        }
+    }
+}
+
 // Alice's parity of ranks [begin, end) of an order, from the positions listed one by one.
 bool listed_parity(const core::BitVector& key, const std::vector<std::uint32_t>& order, std::size_t begin,
                    std::size_t end) {
