@@ -33,20 +33,28 @@ core::BitVector naive_product(const core::BitVector& x, std::size_t m, const cor
     return y;
 }
 
-TEST(privacy_amplification, both_methods_equal_the_matrix_product) {
+using Product = core::BitVector (*)(const core::BitVector&, std::size_t, const core::BitVector&);
+
+// For each size (n, m), a random key and seed: every method gives what `reference` gives.
+void expect_methods_agree(const std::vector<std::pair<std::size_t, std::size_t>>& sizes, Product reference,
+                          core::Rng& rng) {
+    for (const auto& [n, m] : sizes) {
+        const core::BitVector x = random_bits(n, rng);
+        const core::BitVector seed = draw_toeplitz_seed(n, m, rng);
+        const core::BitVector expected = reference(x, m, seed);
+        for (const Product method : {toeplitz_hash_direct, toeplitz_hash_karatsuba, toeplitz_hash}) {
+            ASSERT_EQ(method(x, m, seed), expected) << "n = " << n << ", m = " << m;
+        }
+    }
+}
+
+TEST(privacy_amplification, every_method_equals_the_matrix_product) {
     core::Rng rng(11);
     // Non-powers of two, word boundaries, m = 1 and m close to or equal to n.
     const std::vector<std::pair<std::size_t, std::size_t>> sizes = {
         {1, 1},    {2, 1},     {2, 2},     {63, 17},   {64, 64},    {65, 64},     {100, 1},    {127, 126},
         {128, 65}, {129, 129}, {300, 299}, {513, 200}, {1000, 777}, {1031, 1030}, {2049, 1024}};
-    for (const auto& [n, m] : sizes) {
-        const core::BitVector x = random_bits(n, rng);
-        const core::BitVector seed = draw_toeplitz_seed(n, m, rng);
-        const core::BitVector expected = naive_product(x, m, seed);
-        EXPECT_EQ(toeplitz_hash_direct(x, m, seed), expected) << "n = " << n << ", m = " << m;
-        EXPECT_EQ(toeplitz_hash_karatsuba(x, m, seed), expected) << "n = " << n << ", m = " << m;
-        EXPECT_EQ(toeplitz_hash(x, m, seed), expected) << "n = " << n << ", m = " << m;
-    }
+    expect_methods_agree(sizes, naive_product, rng);
 }
 
 TEST(privacy_amplification, karatsuba_equals_direct_on_random_sizes) {
@@ -67,13 +75,7 @@ TEST(privacy_amplification, karatsuba_equals_direct_on_random_sizes) {
             if (m >= 1 && m <= n) sizes.push_back({n, m});
         }
     }
-    for (const auto& [n, m] : sizes) {
-        const core::BitVector x = random_bits(n, rng);
-        const core::BitVector seed = draw_toeplitz_seed(n, m, rng);
-        const core::BitVector expected = toeplitz_hash_direct(x, m, seed);
-        ASSERT_EQ(toeplitz_hash_karatsuba(x, m, seed), expected) << "n = " << n << ", m = " << m;
-        ASSERT_EQ(toeplitz_hash(x, m, seed), expected) << "n = " << n << ", m = " << m;
-    }
+    expect_methods_agree(sizes, toeplitz_hash_direct, rng);
 }
 
 TEST(privacy_amplification, karatsuba_equals_direct_on_large_blocks) {
