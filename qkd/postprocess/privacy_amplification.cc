@@ -38,7 +38,9 @@ struct SecretWords {
     explicit SecretWords(std::size_t count) : words(count, 0) {}
     SecretWords(const SecretWords&) = delete;
     SecretWords& operator=(const SecretWords&) = delete;
-    ~SecretWords() { ::explicit_bzero(words.data(), words.size() * sizeof(Word)); }
+    ~SecretWords() {
+        if (!words.empty()) ::explicit_bzero(words.data(), words.size() * sizeof(Word));
+    }
     Word* data() { return words.data(); }
 };
 
