@@ -26,10 +26,18 @@ std::uint64_t splitmix64(std::uint64_t& state) {
     return z ^ (z >> 31);
 }
 
-// The high 64 bits of x * bound for bound < 2^32: a draw in [0, bound) (Lemire 2019).
+// The high 64 bits of x * bound: a draw in [0, bound) (Lemire 2019). One widening multiplication
+// where the compiler has a 128-bit type (GCC and Clang on 64-bit targets); otherwise two 32 x 64-bit
+// products (exact for bound < 2^32: high + (low >> 32) drops only a fraction below 2^-32 of the
+// quotient by 2^32).
 std::uint64_t high_product(std::uint64_t x, std::uint64_t bound) {
+#if defined(__SIZEOF_INT128__)
+    __extension__ using Wide = unsigned __int128;
+    return static_cast<std::uint64_t>((static_cast<Wide>(x) * bound) >> 64);
+#else
     const std::uint64_t low = (x & 0xffffffffULL) * bound, high = (x >> 32) * bound;
     return (high + (low >> 32)) >> 32;
+#endif
 }
 
 }  // namespace
