@@ -10,7 +10,7 @@
 // blocks, and x = (x0, x1),
 //   P0 = B0 (x0 + x1),  P1 = (B-1 + B0) x1,  P2 = (B1 + B0) x0,  z = (P0 + P1, P0 + P2):
 // three half-size products, as the three of Karatsuba's product, and half the work of the full
-// product of a and x. Below BASE_WORDS words, a schoolbook middle product on carry-less 64 x 64-bit
+// product of a and x. Up to 32 words, a schoolbook middle product on carry-less 64 x 64-bit
 // multiplications: PCLMULQDQ, VPCLMULQDQ on 512-bit vectors, or a portable loop, chosen by the
 // processor (all three tested against each other).
 
@@ -27,7 +27,7 @@ enum class ClmulKernel : std::uint8_t { portable, pclmul, vpclmul };
 // The fastest kernel this processor runs.
 [[nodiscard]] ClmulKernel best_clmul_kernel();
 
-// The sizes middle_product handles are q = b 2^k with 1 <= b <= MIDDLE_PRODUCT_BASE_WORDS; this
+// The sizes middle_product handles are q = b 2^k with 1 <= b <= 32 (the schoolbook size); this
 // returns the smallest such q >= words (words >= 1).
 [[nodiscard]] std::size_t middle_product_words(std::size_t words);
 
