@@ -3,7 +3,7 @@
 // typical final-key share and the mildest compression). Counter input_mbit_per_s: key bits hashed
 // per second of wall time, in Mbit/s. The target: >= 100 Mbit/s on 1e7-bit blocks.
 // Benchmarks: privacy_amplification/<method>/<n>/<m percent of n>, method = auto (what
-// toeplitz_hash picks), direct (word-wise) or transform (number-theoretic transform).
+// toeplitz_hash picks), direct (word-wise) or karatsuba (transposed Karatsuba middle products).
 // Run: build-<dir>/bench/privacy_amplification.perf
 
 #include "qkdlab/qkd/privacy_amplification.h"
