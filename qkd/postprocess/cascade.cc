@@ -153,8 +153,7 @@ class CascadeBob {
             // already queued pointless (its range no longer odd): drop those and loop until
             // nothing changes.
             asking.clear();
-            fresh = std::move(waiting);
-            waiting.clear();
+            fresh.swap(waiting);  // swaps keep the vectors' capacity from round to round
             start_searches(last, fresh);
             while (true) {
                 while (!fresh.empty()) {
@@ -180,18 +179,18 @@ class CascadeBob {
                 start_searches(last, fresh);
             }
             if (asking.empty()) return true;
-            ParityRequest request;
+            request_.ranges.clear();
             for (const Search& search : asking) {
-                request.ranges.push_back(
+                request_.ranges.push_back(
                     {search.pass, search.begin, search.begin + (search.end - search.begin + 1) / 2});
             }
-            const core::BitVector answers = alice_.ask(request);
+            const core::BitVector answers = alice_.ask(request_);
             ++trips_since_last;
             for (std::size_t i = 0; i < asking.size(); ++i) {
                 const Search& search = asking[i];
                 passes_[search.pass].tree[search.block][2 * search.node] = known(answers[i]);
             }
-            waiting = std::move(asking);
+            waiting.swap(asking);
         }
     }
 
@@ -286,6 +285,7 @@ class CascadeBob {
         std::uint32_t rank;
     };
     std::vector<Found> found_;
+    ParityRequest request_;  // the request of the current round trip (kept for its capacity)
     std::vector<std::uint32_t> positions_;
 };
 
