@@ -61,9 +61,15 @@ BitVector BitVector::slice(std::size_t begin, std::size_t length) const {
 
 bool BitVector::parity(std::size_t begin, std::size_t end) const {
     assert(begin <= end && end <= size_);
+    if (begin == end) return false;
+    // Whole words xored, then the bits of the first word below begin and of the last word from end on
+    // removed.
+    const std::size_t first = begin / WORD_BITS, last = (end - 1) / WORD_BITS;
     Word acc = 0;
-    for (std::size_t i = begin; i < end; i += WORD_BITS) acc ^= word_at(words_, i) & low_mask(end - i);
-    return std::popcount(acc) & 1;
+    for (std::size_t w = first; w <= last; ++w) acc ^= words_[w];
+    acc ^= words_[first] & low_mask(begin % WORD_BITS);
+    acc ^= words_[last] & ~low_mask((end - 1) % WORD_BITS + 1);
+    return (std::popcount(acc) & 1) != 0;
 }
 
 BitVector& BitVector::operator^=(const BitVector& other) {

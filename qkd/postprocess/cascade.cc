@@ -66,11 +66,11 @@ class CascadeBob {
   public:
     CascadeBob(ParityOracle& alice, const core::BitVector& bob_key) : alice_(alice), key_(bob_key) {}
 
-    ReconciliationResult run(const std::vector<std::size_t>& block_sizes, double estimated_qber, core::Rng& rng) {
+    ReconciliationResult run(const std::vector<std::size_t>& block_sizes, std::size_t start_next_pass_after,
+                             double estimated_qber, core::Rng& rng) {
         const std::size_t leaked_before = alice_.parity_bits(), trips_before = alice_.round_trips();
         ask_top_level_parities(block_sizes, rng);
-        bool consistent = true;
-        for (std::size_t last = 0; consistent && last < passes_.size(); ++last) consistent = run_searches(last);
+        const bool consistent = run_searches(start_next_pass_after);
 
         ReconciliationResult result;
         result.leaked_bits = alice_.parity_bits() - leaked_before;
@@ -140,46 +140,57 @@ class CascadeBob {
         }
     }
 
-    // Searches every block that differs in passes 0..last until none does; one round trip per
-    // halving step of all searches together. False when the corrections exceed the key length.
-    bool run_searches(std::size_t last) {
-        std::vector<Search> waiting, fresh;
+    // Searches every block that differs in passes 0..last, one round trip per halving step of all
+    // searches together, and takes in pass last + 1 when none differs or, if start_next_pass_after > 0,
+    // after that many round trips since pass `last` was taken in. False when the corrections exceed the
+    // key length.
+    bool run_searches(std::size_t start_next_pass_after) {
+        std::size_t last = 0, trips_since_last = 0;
+        std::vector<Search> waiting, fresh, asking;
         while (true) {
-            std::vector<Search> asking;
             // Advance the searches waiting for an answer, then those started on blocks that now
             // differ. Corrections made meanwhile can make more blocks differ, and make a question
             // already queued pointless (its range no longer odd): drop those and loop until
             // nothing changes.
-            fresh = std::move(waiting);
-            waiting.clear();
+            asking.clear();
+            fresh.swap(waiting);  // swaps keep the vectors' capacity from round to round
             start_searches(last, fresh);
-            while (!fresh.empty()) {
-                for (Search& search : fresh) {
-                    if (advance(search)) asking.push_back(search);
+            while (true) {
+                while (!fresh.empty()) {
+                    for (Search& search : fresh) {
+                        if (advance(search)) asking.push_back(search);
+                    }
+                    fresh.clear();
+                    apply_corrections();
                     if (flips_ > key_.size()) return false;
+                    std::erase_if(asking, [this](const Search& search) {
+                        Pass& pass = passes_[search.pass];
+                        const bool odd =
+                            (pass.tree[search.block][search.node] == ODD) != pass.bob.parity(search.begin, search.end);
+                        if (!odd) pass.searching[search.block] = false;
+                        return !odd;
+                    });
+                    start_searches(last, fresh);
                 }
-                fresh.clear();
-                std::erase_if(asking, [this](const Search& search) {
-                    Pass& pass = passes_[search.pass];
-                    const bool odd =
-                        (pass.tree[search.block][search.node] == ODD) != pass.bob.parity(search.begin, search.end);
-                    if (!odd) pass.searching[search.block] = false;
-                    return !odd;
-                });
+                const bool overdue = start_next_pass_after > 0 && trips_since_last >= start_next_pass_after;
+                if (last + 1 == passes_.size() || (!asking.empty() && !overdue)) break;
+                ++last;
+                trips_since_last = 0;
                 start_searches(last, fresh);
             }
             if (asking.empty()) return true;
-            ParityRequest request;
+            request_.ranges.clear();
             for (const Search& search : asking) {
-                request.ranges.push_back(
+                request_.ranges.push_back(
                     {search.pass, search.begin, search.begin + (search.end - search.begin + 1) / 2});
             }
-            const core::BitVector answers = alice_.ask(request);
+            const core::BitVector answers = alice_.ask(request_);
+            ++trips_since_last;
             for (std::size_t i = 0; i < asking.size(); ++i) {
                 const Search& search = asking[i];
                 passes_[search.pass].tree[search.block][2 * search.node] = known(answers[i]);
             }
-            waiting = std::move(asking);
+            waiting.swap(asking);
         }
     }
 
@@ -207,8 +218,8 @@ class CascadeBob {
     }
 
     // Halves the search as far as Alice's known parities allow. True when it needs Alice's parity of
-    // the left half of its range; false when it is over (a bit corrected, or the range no longer
-    // odd because a correction elsewhere fell into it).
+    // the left half of its range; false when it is over (a bit found, to be corrected by
+    // apply_corrections, or the range no longer odd because a correction elsewhere fell into it).
     bool advance(Search& search) {
         Pass& pass = passes_[search.pass];
         std::vector<std::uint8_t>& tree = pass.tree[search.block];
@@ -229,10 +240,29 @@ class CascadeBob {
                     search.begin = mid;
                 }
             }
-            flip(pass.bob.position(search.begin));
+            found_.push_back({search.pass, search.begin});
         }
         pass.searching[search.block] = false;
         return false;
+    }
+
+    // Corrects the bits that the searches advanced since the last call have found. Each is a bit where
+    // Bob's key differs from Alice's (the search followed odd ranges down to it), so correcting them
+    // together gives the same key as one by one; two searches may find the same bit, corrected once.
+    // Together, the random reads of the permutations (the position of a rank, the rank of a position
+    // in every shuffled pass) are prefetched and overlap.
+    void apply_corrections() {
+        if (found_.empty()) return;
+        for (const Found& f : found_) passes_[f.pass].bob.prefetch_position(f.rank);
+        positions_.clear();
+        for (const Found& f : found_) positions_.push_back(passes_[f.pass].bob.position(f.rank));
+        found_.clear();
+        std::sort(positions_.begin(), positions_.end());
+        positions_.erase(std::unique(positions_.begin(), positions_.end()), positions_.end());
+        for (const std::uint32_t position : positions_) {
+            for (const Pass& pass : passes_) pass.bob.prefetch_rank(position);
+        }
+        for (const std::uint32_t position : positions_) flip(position);
     }
 
     // Corrects Bob's bit at `position`: its block's parity flips in every pass.
@@ -249,6 +279,14 @@ class CascadeBob {
     core::BitVector key_;
     std::vector<Pass> passes_;
     std::size_t flips_ = 0;
+    // Bits found by searches (pass and rank), not yet corrected, and their positions.
+    struct Found {
+        std::uint32_t pass;
+        std::uint32_t rank;
+    };
+    std::vector<Found> found_;
+    ParityRequest request_;  // the request of the current round trip (kept for its capacity)
+    std::vector<std::uint32_t> positions_;
 };
 
 }  // namespace
@@ -288,7 +326,8 @@ ReconciliationResult cascade_reconcile(ParityOracle& alice, const core::BitVecto
         throw Error("cascade: estimated QBER " + std::to_string(estimated_qber) + " outside [0, 0.5)");
     }
     CascadeBob bob(alice, bob_key);
-    return bob.run(cascade_block_sizes(options.schedule, n, estimated_qber), estimated_qber, rng);
+    return bob.run(cascade_block_sizes(options.schedule, n, estimated_qber), options.start_next_pass_after,
+                   estimated_qber, rng);
 }
 
 ReconciliationResult cascade_reconcile(const core::BitVector& alice_key, const core::BitVector& bob_key,

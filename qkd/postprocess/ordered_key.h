@@ -29,6 +29,14 @@ class OrderedKey {
     std::size_t rank_of(std::uint32_t position) const;
     // Whether `position` lies in the first part of a split order (its mask bit is 1).
     bool in_first_part(std::uint32_t position) const { return mask_[position]; }
+    // Hints that position(rank) and rank_of(position) will be asked soon (a shuffled order's
+    // permutation is large and read at random).
+    void prefetch_position(std::size_t rank) const {
+        if (kind_ == KeyOrder::Kind::shuffled) __builtin_prefetch(order_.data() + rank);
+    }
+    void prefetch_rank(std::uint32_t position) const {
+        if (kind_ == KeyOrder::Kind::shuffled && !rank_.empty()) __builtin_prefetch(rank_.data() + position);
+    }
     // Flips the bit at `position`.
     void flip(std::uint32_t position);
     // Overwrites the key bits held here.

@@ -26,10 +26,18 @@ std::uint64_t splitmix64(std::uint64_t& state) {
     return z ^ (z >> 31);
 }
 
-// The high 64 bits of x * bound for bound < 2^32: a draw in [0, bound) (Lemire 2019).
+// The high 64 bits of x * bound: a draw in [0, bound) (Lemire 2019). One widening multiplication
+// where the compiler has a 128-bit type (GCC and Clang on 64-bit targets); otherwise two 32 x 64-bit
+// products (exact for bound < 2^32: high + (low >> 32) drops only a fraction below 2^-32 of the
+// quotient by 2^32).
 std::uint64_t high_product(std::uint64_t x, std::uint64_t bound) {
+#if defined(__SIZEOF_INT128__)
+    __extension__ using Wide = unsigned __int128;
+    return static_cast<std::uint64_t>((static_cast<Wide>(x) * bound) >> 64);
+#else
     const std::uint64_t low = (x & 0xffffffffULL) * bound, high = (x >> 32) * bound;
     return (high + (low >> 32)) >> 32;
+#endif
 }
 
 }  // namespace
@@ -46,9 +54,26 @@ std::vector<std::uint32_t> shuffled_order(std::size_t key_bits, std::uint64_t se
     }
     std::vector<std::uint32_t> order(key_bits);
     for (std::size_t i = 0; i < key_bits; ++i) order[i] = static_cast<std::uint32_t>(i);
+    // The draws do not depend on the array: made AHEAD steps early, so that the random element each
+    // swap reads is prefetched while the swaps before it run.
+    constexpr std::size_t AHEAD = 32;
+    std::uint32_t draws[AHEAD];
     std::uint64_t state = seed;
+    const auto draw = [&state](std::size_t i) {
+        return static_cast<std::uint32_t>(high_product(splitmix64(state), i));
+    };
+    std::size_t next = key_bits;  // the next i to draw for
+    for (std::size_t k = 0; k < AHEAD && next > 1; ++k, --next) {
+        draws[next % AHEAD] = draw(next);
+        __builtin_prefetch(order.data() + draws[next % AHEAD]);
+    }
     for (std::size_t i = key_bits; i > 1; --i) {
-        const auto j = static_cast<std::size_t>(high_product(splitmix64(state), i));
+        const std::uint32_t j = draws[i % AHEAD];
+        if (next > 1) {
+            draws[next % AHEAD] = draw(next);
+            __builtin_prefetch(order.data() + draws[next % AHEAD], 1);
+            --next;
+        }
         std::swap(order[i - 1], order[j]);
     }
     return order;

@@ -33,40 +33,67 @@ core::BitVector naive_product(const core::BitVector& x, std::size_t m, const cor
     return y;
 }
 
-TEST(privacy_amplification, both_methods_equal_the_matrix_product) {
+using Product = core::BitVector (*)(const core::BitVector&, std::size_t, const core::BitVector&);
+
+// For each size (n, m), a random key and seed: every method gives what `reference` gives.
+void expect_methods_agree(const std::vector<std::pair<std::size_t, std::size_t>>& sizes, Product reference,
+                          core::Rng& rng) {
+    for (const auto& [n, m] : sizes) {
+        const core::BitVector x = random_bits(n, rng);
+        const core::BitVector seed = draw_toeplitz_seed(n, m, rng);
+        const core::BitVector expected = reference(x, m, seed);
+        for (const Product method : {toeplitz_hash_direct, toeplitz_hash_karatsuba, toeplitz_hash}) {
+            ASSERT_EQ(method(x, m, seed), expected) << "n = " << n << ", m = " << m;
+        }
+    }
+}
+
+TEST(privacy_amplification, every_method_equals_the_matrix_product) {
     core::Rng rng(11);
     // Non-powers of two, word boundaries, m = 1 and m close to or equal to n.
     const std::vector<std::pair<std::size_t, std::size_t>> sizes = {
         {1, 1},    {2, 1},     {2, 2},     {63, 17},   {64, 64},    {65, 64},     {100, 1},    {127, 126},
         {128, 65}, {129, 129}, {300, 299}, {513, 200}, {1000, 777}, {1031, 1030}, {2049, 1024}};
-    for (const auto& [n, m] : sizes) {
-        const core::BitVector x = random_bits(n, rng);
-        const core::BitVector seed = draw_toeplitz_seed(n, m, rng);
-        const core::BitVector expected = naive_product(x, m, seed);
-        EXPECT_EQ(toeplitz_hash_direct(x, m, seed), expected) << "n = " << n << ", m = " << m;
-        EXPECT_EQ(toeplitz_hash_transform(x, m, seed), expected) << "n = " << n << ", m = " << m;
-        EXPECT_EQ(toeplitz_hash(x, m, seed), expected) << "n = " << n << ", m = " << m;
-    }
+    expect_methods_agree(sizes, naive_product, rng);
 }
 
-TEST(privacy_amplification, transform_equals_direct_on_large_blocks) {
+TEST(privacy_amplification, karatsuba_equals_direct_on_random_sizes) {
+    core::Rng rng(17);
+    boost::random::uniform_int_distribution<std::size_t> size(1, 6000);
+    std::vector<std::pair<std::size_t, std::size_t>> sizes;
+    for (int i = 0; i < 150; ++i) {
+        const std::size_t n = size(rng);
+        boost::random::uniform_int_distribution<std::size_t> out(1, n);
+        sizes.push_back({n, out(rng)});
+        sizes.push_back({n, 1});
+        sizes.push_back({n, n});
+    }
+    // Around the dispatch threshold (n m = 2^13), the schoolbook base (32 words = 2048 bits), the
+    // Karatsuba sizes b 2^k and the tilings (one more square, or a stack of smaller ones).
+    for (const std::size_t n : {90, 91, 92, 2047, 2048, 2049, 2111, 4095, 4096, 4097, 4160, 8191, 8193, 12345}) {
+        for (const std::size_t m : {std::size_t{1}, n / 10 + 1, n / 2, n / 2 + 1, n - 65, n - 64, n - 1, n}) {
+            if (m >= 1 && m <= n) sizes.push_back({n, m});
+        }
+    }
+    expect_methods_agree(sizes, toeplitz_hash_direct, rng);
+}
+
+TEST(privacy_amplification, karatsuba_equals_direct_on_large_blocks) {
     core::Rng rng(12);
-    // Sizes across the transform's cache blocking (2^15 values) and the dispatch threshold, with
-    // dense, sparse and all-ones keys (the all-ones key makes every convolution entry as large as it
-    // gets, up to n).
+    // Sizes of several Karatsuba levels and tilings, with dense, sparse and all-ones keys.
     const std::vector<std::pair<std::size_t, std::size_t>> sizes = {
-        {20000, 12345}, {40000, 39999}, {65536, 1}, {70001, 30000}, {100003, 99991}};
+        {20000, 12345}, {40000, 39999}, {65536, 1}, {70001, 30000}, {100003, 90000}, {100003, 99991}, {200003, 20001}};
     for (const auto& [n, m] : sizes) {
         core::BitVector x = random_bits(n, rng);
         const core::BitVector seed = draw_toeplitz_seed(n, m, rng);
-        EXPECT_EQ(toeplitz_hash_transform(x, m, seed), toeplitz_hash_direct(x, m, seed)) << n << " " << m;
+        EXPECT_EQ(toeplitz_hash_karatsuba(x, m, seed), toeplitz_hash_direct(x, m, seed)) << n << " " << m;
         for (std::size_t i = 0; i < n; ++i) x[i] = i % 1000 == 7;
-        EXPECT_EQ(toeplitz_hash_transform(x, m, seed), toeplitz_hash_direct(x, m, seed)) << n << " " << m;
+        EXPECT_EQ(toeplitz_hash_karatsuba(x, m, seed), toeplitz_hash_direct(x, m, seed)) << n << " " << m;
         for (std::size_t i = 0; i < n; ++i) x[i] = true;
         core::BitVector ones_seed(seed.size());
         for (std::size_t i = 0; i < seed.size(); ++i) ones_seed[i] = true;
         // All ones: y_i = n mod 2 for every i.
-        const core::BitVector y = toeplitz_hash_transform(x, m, ones_seed);
+        const core::BitVector y = toeplitz_hash_karatsuba(x, m, ones_seed);
         EXPECT_EQ(y, toeplitz_hash_direct(x, m, ones_seed));
         EXPECT_EQ(y.popcount(), n % 2 == 1 ? m : 0) << n << " " << m;
     }
@@ -99,7 +126,7 @@ TEST(privacy_amplification, rejects_bad_sizes) {
     EXPECT_THROW((void)toeplitz_hash(x, 41, seed), Error);  // the seed is one bit short
     EXPECT_THROW((void)toeplitz_hash(x, 39, seed), Error);  // one bit too long
     EXPECT_THROW((void)toeplitz_hash_direct(x, 101, core::BitVector(200)), Error);
-    EXPECT_THROW((void)toeplitz_hash_transform(x, 0, core::BitVector(99)), Error);
+    EXPECT_THROW((void)toeplitz_hash_karatsuba(x, 0, core::BitVector(99)), Error);
     EXPECT_EQ(toeplitz_hash(x, 40, seed).size(), 40u);
 }
 

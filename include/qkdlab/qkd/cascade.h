@@ -16,8 +16,9 @@
 // - the cascade effect: a corrected bit flips the parity of its block in every pass, and each block
 //   that becomes odd is searched, in this pass or an earlier one.
 // Round trips are batched: the first request registers every pass's order and asks all top-level
-// parities at once (they are Alice's, independent of Bob's corrections); then pass by pass, one
-// request carries the next halving of every block under search.
+// parities at once (they are Alice's, independent of Bob's corrections); then one request carries
+// the next halving of every block under search in the passes under way, pass after pass or, with
+// CascadeOptions::start_next_pass_after, overlapping passes.
 
 #include <cstddef>
 #include <vector>
@@ -38,6 +39,12 @@ enum class CascadeSchedule {
 
 struct CascadeOptions {
     CascadeSchedule schedule = CascadeSchedule::option7;
+    // When the searches of pass p + 1 start. 0: once no block of passes 1..p differs (pass after
+    // pass, the least leakage). r >= 1: also once the passes under way have taken r round trips since
+    // pass p started, so that passes overlap: fewer round trips for more leakage (a large block of a
+    // later pass finds, for more parities, errors that the small blocks of earlier passes would have
+    // found). 1 starts nearly every pass at once. Measured trade-off: docs/postprocessing.md.
+    std::size_t start_next_pass_after = 0;
 };
 
 // The top-level block size of each pass for a key of key_bits at the estimated QBER (a QBER below

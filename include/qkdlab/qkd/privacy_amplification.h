@@ -6,10 +6,10 @@
 // lemma turns into an epsilon_sec-secret key when m is the finite-key length (finite_key.h).
 //
 // Computed two ways with bit-identical results: word-wise on the packed bits (each set bit of x
-// xors a shifted window of the seed into y), and, for large blocks, as the integer convolution
-// seed * x by a number-theoretic transform modulo the prime 469762049 = 7 * 2^26 + 1. The entries of
-// the convolution of 0/1 vectors are at most n < p, so every transformed value, product and sum is
-// an exact residue and y_i is the parity of the exact integer convolution entry i + n - 1.
+// xors a shifted window of the seed into y), and, for large blocks, as middle products of GF(2)
+// polynomials: y_i is coefficient i + n - 1 of the product seed(t) x(t), and tiles of T are Toeplitz
+// matrix-vector products by transposed Karatsuba over carry-less multiplications (gf2_middle_product.h
+// in the sources).
 
 #include <cstddef>
 
@@ -18,7 +18,7 @@
 
 namespace qkdlab::qkd {
 
-// The largest n + m - 1 that the transform handles (its length is a power of two <= 2^26).
+// The largest n + m - 1 handled (2^26 bits: 8 MiB of seed; the working memory grows with it).
 inline constexpr std::size_t TOEPLITZ_MAX_SEED_BITS = std::size_t{1} << 26;
 
 // n + m - 1. Throws Error unless 1 <= output_bits <= input_bits and the seed fits
@@ -36,12 +36,12 @@ inline constexpr std::size_t TOEPLITZ_MAX_SEED_BITS = std::size_t{1} << 26;
 [[nodiscard]] core::BitVector toeplitz_hash(const core::BitVector& key, std::size_t output_bits,
                                             const core::BitVector& seed);
 
-// The same product word-wise: O(n m / 64) word operations. The reference for the transform.
+// The same product word-wise: O(n m / 64) word operations. The reference for the other method.
 [[nodiscard]] core::BitVector toeplitz_hash_direct(const core::BitVector& key, std::size_t output_bits,
                                                    const core::BitVector& seed);
 
-// The same product by the number-theoretic transform: O(L log L) with L the power of two >= n + m - 1.
-[[nodiscard]] core::BitVector toeplitz_hash_transform(const core::BitVector& key, std::size_t output_bits,
+// The same product by transposed Karatsuba: O(m^0.58 n) carry-less word products (m^1.58 for m = n).
+[[nodiscard]] core::BitVector toeplitz_hash_karatsuba(const core::BitVector& key, std::size_t output_bits,
                                                       const core::BitVector& seed);
 
 }  // namespace qkdlab::qkd
