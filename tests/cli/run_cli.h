@@ -31,6 +31,8 @@ inline std::filesystem::path scratch(const std::string& name) {
     return dir / name;
 }
 
-inline std::string testdata(const std::string& name) { return std::string(QKDLAB_TESTDATA_DIR) + "/cli/" + name; }
+inline std::string testdata(const std::string& name) {
+    return (std::filesystem::path(QKDLAB_TESTDATA_DIR) / "cli" / name).string();
+}
 
 }  // namespace qkdlab::cli::testing

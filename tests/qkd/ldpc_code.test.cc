@@ -203,11 +203,14 @@ TEST(ldpc_code, syndrome_is_h_times_the_word) {
 }
 
 TEST(ldpc_code, builds_a_65k_code_in_seconds) {
+#ifdef __SANITIZE_ADDRESS__
+    GTEST_SKIP() << "a timing check: meaningless in an instrumented build";
+#endif
     const auto start = std::chrono::steady_clock::now();
     const LdpcCode code = LdpcCode::peg({65536, 32768, 1});
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     EXPECT_GT(code.edges(), 200000u);
-    // A few seconds in Release; sanitizer builds are several times slower, hence the margin.
+    // A few seconds in Release; the margin is for a loaded shared machine.
     EXPECT_LT(seconds, 30.0);
     RecordProperty("seconds", std::to_string(seconds));
 }
