@@ -5,10 +5,10 @@ target_compile_options(qkdlab_warnings INTERFACE -Wall -Wextra -Wpedantic $<$<BO
 if(QKDLAB_SANITIZE)
     add_compile_options(-fsanitize=${QKDLAB_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
     add_link_options(-fsanitize=${QKDLAB_SANITIZE})
-    # Glue code (the command line and the test programs themselves) is heavy to compile (CLI11,
-    # nlohmann::json, GoogleTest: instrumented at -O1 a CLI file takes ~20 s) and light to run, so
-    # under sanitizers it is compiled at -O0, about half the time; the libraries it exercises keep
-    # the build type's optimisation. Applied with qkdlab_glue(target).
+    # The command line is glue, heavy to compile (CLI11, nlohmann::json: instrumented at -O1 a CLI
+    # file takes ~20 s) and light to run, so under sanitizers it is compiled at -O0, about half the
+    # time; the libraries it calls keep the build type's optimisation. Applied with
+    # qkdlab_glue(target); the test programs compile at -O0 in every build (tests/CMakeLists.txt).
     set(QKDLAB_GLUE_OPTIONS -O0)
 endif()
 
