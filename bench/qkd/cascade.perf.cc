@@ -15,7 +15,6 @@
 
 #include <benchmark/benchmark.h>
 
-#include <boost/random/bernoulli_distribution.hpp>
 #include <cstdint>
 #include <string>
 
@@ -27,17 +26,10 @@ using namespace qkdlab;
 
 void reconcile(benchmark::State& state, const qkd::CascadeOptions& options, std::size_t bits, double qber) {
     core::Rng rng(2026);
-    boost::random::bernoulli_distribution<double> flip(qber);
     double f_sum = 0, trips = 0, leaked = 0, iterations = 0, frame_errors = 0;
     for (auto _ : state) {
         state.PauseTiming();
-        core::BitVector alice(bits);
-        for (auto& word : alice.words()) word = rng();
-        alice.resize(bits);
-        core::BitVector bob = alice;
-        for (std::size_t i = 0; i < bits; ++i) {
-            if (flip(rng)) bob[i] ^= true;
-        }
+        const auto [alice, bob] = qkd::binary_symmetric_key_pair(bits, qber, rng);
         state.ResumeTiming();
         const qkd::ReconciliationResult result = qkd::cascade_reconcile(alice, bob, qber, options, rng);
         state.PauseTiming();

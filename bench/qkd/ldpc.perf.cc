@@ -16,7 +16,6 @@
 
 #include <benchmark/benchmark.h>
 
-#include <boost/random/bernoulli_distribution.hpp>
 #include <cstdint>
 #include <ctime>
 #include <string>
@@ -38,18 +37,11 @@ double thread_cpu_seconds() {
 void reconcile(benchmark::State& state, std::size_t bits, double qber) {
     const qkd::LdpcOptions options;
     core::Rng rng(2026);
-    boost::random::bernoulli_distribution<double> flip(qber);
     double leaked = 0, ideal = 0, frames = 0, frame_errors = 0, runs = 0;
     double decode_seconds = 0, edge_updates = 0, decoder_iterations = 0;
     for (auto _ : state) {
         state.PauseTiming();
-        core::BitVector alice(bits);
-        for (auto& word : alice.words()) word = rng();
-        alice.resize(bits);
-        core::BitVector bob = alice;
-        for (std::size_t i = 0; i < bits; ++i) {
-            if (flip(rng)) bob[i] ^= true;
-        }
+        const auto [alice, bob] = qkd::binary_symmetric_key_pair(bits, qber, rng);
         if (runs == 0) {
             // Build (and cache) the mother codes outside the timing.
             const qkd::ReconciliationResult warm = qkd::ldpc_reconcile(alice, bob, qber, options, rng);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <boost/random/bernoulli_distribution.hpp>
 #include <cassert>
 #include <cmath>
 #include <limits>
@@ -218,6 +219,21 @@ core::BitVector InProcessParityOracle::answer(const ParityRequest& request) {
         parities[i] = ordered_keys_[range.order].parity(range.begin, range.end);
     }
     return parities;
+}
+
+KeyPair binary_symmetric_key_pair(std::size_t bits, double qber, core::Rng& rng) {
+    if (!(qber >= 0 && qber <= 1)) {
+        throw Error("binary_symmetric_key_pair: qber " + std::to_string(qber) + "; expected a value in [0, 1]");
+    }
+    KeyPair keys{core::BitVector(bits), core::BitVector(bits)};
+    for (auto& word : keys.alice.words()) word = rng();
+    keys.alice.resize(bits);  // clears the bits past the end
+    keys.bob = keys.alice;
+    boost::random::bernoulli_distribution<double> flip(qber);
+    for (std::size_t i = 0; i < bits; ++i) {
+        if (flip(rng)) keys.bob[i] ^= true;
+    }
+    return keys;
 }
 
 }  // namespace qkdlab::qkd

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <boost/random/bernoulli_distribution.hpp>
 #include <cmath>
 #include <cstdint>
 #include <numeric>
@@ -18,24 +17,6 @@ namespace {
 using namespace qkdlab;
 using qkd::CascadeOptions;
 using qkd::CascadeSchedule;
-
-struct KeyPair {
-    core::BitVector alice;
-    core::BitVector bob;
-};
-
-// Alice's key uniform; Bob's with each bit flipped independently with probability qber.
-KeyPair noisy_keys(std::size_t bits, double qber, core::Rng& rng) {
-    KeyPair keys{core::BitVector(bits), core::BitVector(bits)};
-    for (auto& word : keys.alice.words()) word = rng();
-    keys.alice.resize(bits);  // clears the bits past the end
-    keys.bob = keys.alice;
-    boost::random::bernoulli_distribution<double> flip(qber);
-    for (std::size_t i = 0; i < bits; ++i) {
-        if (flip(rng)) keys.bob[i] ^= true;
-    }
-    return keys;
-}
 
 // Answers like the in-process oracle and counts, on its own, the parity bits it hands out.
 class CountingOracle : public qkd::InProcessParityOracle {
@@ -124,7 +105,7 @@ bool listed_parity(const core::BitVector& key, const std::vector<std::uint32_t>&
 TEST(cascade, oracle_answers_parities_of_ranks_in_both_kinds_of_order) {
     constexpr std::size_t BITS = 1000;  // not a multiple of 64
     core::Rng rng(11);
-    const core::BitVector key = noisy_keys(BITS, 0.0, rng).alice;
+    const core::BitVector key = qkd::binary_symmetric_key_pair(BITS, 0.0, rng).alice;
     const std::vector<std::uint32_t> shuffled = qkd::shuffled_order(BITS, 21);
     // The split order: the ones of the mask ascending, then its zeros ascending.
     const core::BitVector mask = qkd::random_mask(BITS, 22);
@@ -160,7 +141,7 @@ TEST(cascade, corrects_keys_over_seeds_and_qbers_with_f_above_one) {
         double f_sum = 0;
         for (int seed = 0; seed < SEEDS; ++seed) {
             core::Rng rng(1000 * seed + static_cast<int>(qber * 1000));
-            const KeyPair keys = noisy_keys(BITS, qber, rng);
+            const qkd::KeyPair keys = qkd::binary_symmetric_key_pair(BITS, qber, rng);
             CountingOracle alice(keys.alice);
             const qkd::ReconciliationResult result = qkd::cascade_reconcile(alice, keys.bob, qber, {}, rng);
             ASSERT_TRUE(result.success);
@@ -190,7 +171,7 @@ TEST(cascade, corrects_tiny_and_ragged_keys) {
     for (std::size_t bits : {1, 2, 3, 5, 63, 64, 65, 127, 1000}) {
         for (int seed = 0; seed < 20; ++seed) {
             core::Rng rng(seed);
-            const KeyPair keys = noisy_keys(bits, 0.1, rng);
+            const qkd::KeyPair keys = qkd::binary_symmetric_key_pair(bits, 0.1, rng);
             CountingOracle alice(keys.alice);
             const qkd::ReconciliationResult result = qkd::cascade_reconcile(alice, keys.bob, 0.1, {}, rng);
             ASSERT_TRUE(result.success);
@@ -207,7 +188,7 @@ TEST(cascade, original_schedule_corrects_with_more_leakage) {
     int residual = 0;
     for (int seed = 0; seed < 10; ++seed) {
         core::Rng rng(seed);
-        const KeyPair keys = noisy_keys(BITS, 0.02, rng);
+        const qkd::KeyPair keys = qkd::binary_symmetric_key_pair(BITS, 0.02, rng);
         const qkd::ReconciliationResult original =
             qkd::cascade_reconcile(keys.alice, keys.bob, 0.02, {CascadeSchedule::original}, rng);
         const qkd::ReconciliationResult option7 =
@@ -228,7 +209,7 @@ TEST(cascade, original_schedule_corrects_with_more_leakage) {
 
 TEST(cascade, identical_keys_leak_only_the_first_request) {
     core::Rng rng(5);
-    const KeyPair keys = noisy_keys(10000, 0.0, rng);
+    const qkd::KeyPair keys = qkd::binary_symmetric_key_pair(10000, 0.0, rng);
     const qkd::ReconciliationResult result = qkd::cascade_reconcile(keys.alice, keys.bob, 0.01, {}, rng);
     EXPECT_TRUE(result.success);
     EXPECT_EQ(result.corrected_key, keys.alice);
@@ -242,7 +223,7 @@ TEST(cascade, identical_keys_leak_only_the_first_request) {
 
 TEST(cascade, single_error_costs_one_parity_per_halving) {
     core::Rng rng(9);
-    KeyPair keys = noisy_keys(4096, 0.0, rng);
+    qkd::KeyPair keys = qkd::binary_symmetric_key_pair(4096, 0.0, rng);
     keys.bob[1234] ^= true;
     const qkd::ReconciliationResult result = qkd::cascade_reconcile(keys.alice, keys.bob, 1.0 / 256, {}, rng);
     EXPECT_EQ(result.corrected_key, keys.alice);
@@ -258,7 +239,7 @@ TEST(cascade, overlapping_passes_correct_the_same_keys_in_fewer_round_trips) {
     for (int seed = 0; seed < 4; ++seed) {
         core::Rng rng(300 + seed);
         const double qber = seed % 2 == 0 ? 0.02 : 0.05;
-        const KeyPair keys = noisy_keys(BITS, qber, rng);
+        const qkd::KeyPair keys = qkd::binary_symmetric_key_pair(BITS, qber, rng);
         const std::uint64_t shuffle_seed = rng();
         core::Rng serial_rng(shuffle_seed), overlap_rng(shuffle_seed);  // the same orders in both runs
         CountingOracle serial_alice(keys.alice), overlap_alice(keys.alice);
@@ -310,7 +291,7 @@ class ContradictoryOracle : public qkd::ParityOracle {
 
 TEST(cascade, contradictory_answers_end_in_a_reported_failure) {
     core::Rng rng(3);
-    const KeyPair keys = noisy_keys(2000, 0.0, rng);
+    const qkd::KeyPair keys = qkd::binary_symmetric_key_pair(2000, 0.0, rng);
     ContradictoryOracle alice(keys.alice, 77);
     const qkd::ReconciliationResult result = qkd::cascade_reconcile(alice, keys.bob, 0.01, {}, rng);
     EXPECT_FALSE(result.success);

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/random/bernoulli_distribution.hpp>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -15,24 +14,6 @@ namespace {
 
 using namespace qkdlab;
 using qkd::LdpcOptions;
-
-struct KeyPair {
-    core::BitVector alice;
-    core::BitVector bob;
-};
-
-// Alice's key uniform; Bob's with each bit flipped independently with probability qber.
-KeyPair noisy_keys(std::size_t bits, double qber, core::Rng& rng) {
-    KeyPair keys{core::BitVector(bits), core::BitVector(bits)};
-    for (auto& word : keys.alice.words()) word = rng();
-    keys.alice.resize(bits);
-    keys.bob = keys.alice;
-    boost::random::bernoulli_distribution<double> flip(qber);
-    for (std::size_t i = 0; i < bits; ++i) {
-        if (flip(rng)) keys.bob[i] ^= true;
-    }
-    return keys;
-}
 
 // Small frames keep the tests fast; short codes need a much looser efficiency to decode reliably
 // (measured at 4096 symbols: 18 of 40 frames fail at f* = 1.3 and QBER 1%, 2 of 40 at 1.7).
@@ -71,7 +52,7 @@ TEST(ldpc, decodes_to_identical_keys_over_seeds_and_qbers) {
     for (double qber : {0.01, 0.02, 0.05, 0.08}) {
         for (int seed = 0; seed < 6; ++seed) {
             core::Rng rng(100 * seed + static_cast<int>(qber * 1000));
-            const KeyPair keys = noisy_keys(10000, qber, rng);
+            const qkd::KeyPair keys = qkd::binary_symmetric_key_pair(10000, qber, rng);
             const qkd::ReconciliationResult result = qkd::ldpc_reconcile(keys.alice, keys.bob, qber, options, rng);
             ASSERT_TRUE(result.success) << "qber " << qber << " seed " << seed;
             EXPECT_EQ(result.frame_errors, 0u) << "qber " << qber << " seed " << seed;
@@ -87,7 +68,7 @@ TEST(ldpc, decodes_to_identical_keys_over_seeds_and_qbers) {
 TEST(ldpc, two_party_api_agrees_with_the_in_process_run) {
     const LdpcOptions options = small_frames();
     core::Rng rng(5);
-    const KeyPair keys = noisy_keys(9000, 0.03, rng);
+    const qkd::KeyPair keys = qkd::binary_symmetric_key_pair(9000, 0.03, rng);
     core::Rng alice_rng(9);
     const qkd::LdpcSyndromes message = qkd::ldpc_syndromes(keys.alice, 0.03, options, alice_rng);
     const qkd::LdpcDecoding bob = qkd::ldpc_decode(keys.bob, message, 0.03, options);
@@ -115,7 +96,7 @@ TEST(ldpc, leakage_is_exactly_the_syndrome_bits_less_proven_punctured_columns) {
     const LdpcOptions options = small_frames(2048);
     for (double qber : {0.003, 0.01, 0.05}) {
         core::Rng rng(31);
-        const KeyPair keys = noisy_keys(5000, qber, rng);
+        const qkd::KeyPair keys = qkd::binary_symmetric_key_pair(5000, qber, rng);
         const qkd::LdpcSyndromes message = qkd::ldpc_syndromes(keys.alice, qber, options, rng);
         std::size_t sent_syndrome_bits = 0, punctured = 0, key_bits = 0;
         for (const qkd::LdpcFrame& frame : message.frames) {
@@ -133,14 +114,15 @@ TEST(ldpc, leakage_is_exactly_the_syndrome_bits_less_proven_punctured_columns) {
         EXPECT_EQ(message.leaked_bits, sent_syndrome_bits - punctured) << "qber " << qber;
         // The in-process result adds Bob's one announced bit per frame, and nothing else.
         core::Rng same(31);
-        const KeyPair again = noisy_keys(5000, qber, same);
+        const qkd::KeyPair again = qkd::binary_symmetric_key_pair(5000, qber, same);
         const qkd::ReconciliationResult result = qkd::ldpc_reconcile(again.alice, again.bob, qber, options, same);
         EXPECT_EQ(result.leaked_bits, message.leaked_bits + message.frames.size());
         EXPECT_DOUBLE_EQ(result.efficiency, qkd::reconciliation_efficiency(result.leaked_bits, 5000, qber));
     }
     // At QBER 0.3% the rate asked for is above the highest mother rate: frames must puncture.
     core::Rng rng(1);
-    const qkd::LdpcSyndromes low = qkd::ldpc_syndromes(noisy_keys(4000, 0, rng).alice, 0.003, options, rng);
+    const qkd::LdpcSyndromes low =
+        qkd::ldpc_syndromes(qkd::binary_symmetric_key_pair(4000, 0, rng).alice, 0.003, options, rng);
     EXPECT_GT(low.frames[0].punctured, 0u);
 }
 
@@ -148,7 +130,8 @@ TEST(ldpc, frames_meet_the_target_rate) {
     const LdpcOptions options = small_frames(8192, 1.15);
     for (double qber : {0.01, 0.02, 0.05, 0.08}) {
         core::Rng rng(3);
-        const qkd::LdpcSyndromes message = qkd::ldpc_syndromes(noisy_keys(30000, 0, rng).alice, qber, options, rng);
+        const qkd::LdpcSyndromes message =
+            qkd::ldpc_syndromes(qkd::binary_symmetric_key_pair(30000, 0, rng).alice, qber, options, rng);
         for (const qkd::LdpcFrame& frame : message.frames) {
             // (M - p) / k = 1 - R = f* h(q), to the rounding of p (one bit over k).
             const double k = static_cast<double>(frame.key_bits());
@@ -170,7 +153,7 @@ TEST(ldpc, frame_error_rate_and_efficiency_on_a_sample) {
     // 3.5e5 bits is within 2% of 5% at 4 sigma, which moves f by under 3%).
     LdpcOptions options = small_frames(16384, 1.15);
     core::Rng rng(2024);
-    const KeyPair keys = noisy_keys(24 * 14745, 0.05, rng);
+    const qkd::KeyPair keys = qkd::binary_symmetric_key_pair(24 * 14745, 0.05, rng);
     const qkd::ReconciliationResult result = qkd::ldpc_reconcile(keys.alice, keys.bob, 0.05, options, rng);
     EXPECT_EQ(result.frames, 24u);
     EXPECT_LE(result.frame_errors, 3u);
@@ -182,7 +165,7 @@ TEST(ldpc, too_high_a_qber_fails_frames_instead_of_claiming_success) {
     const LdpcOptions options = small_frames();
     core::Rng rng(8);
     // Estimated 5%, true 20%: the syndromes carry far too little to correct.
-    const KeyPair keys = noisy_keys(12000, 0.20, rng);
+    const qkd::KeyPair keys = qkd::binary_symmetric_key_pair(12000, 0.20, rng);
     const qkd::LdpcSyndromes message = qkd::ldpc_syndromes(keys.alice, 0.05, options, rng);
     const qkd::LdpcDecoding bob = qkd::ldpc_decode(keys.bob, message, 0.05, options);
     std::size_t begin = 0;
@@ -194,7 +177,7 @@ TEST(ldpc, too_high_a_qber_fails_frames_instead_of_claiming_success) {
         begin += k;
     }
     core::Rng again(8);
-    const KeyPair same = noisy_keys(12000, 0.20, again);
+    const qkd::KeyPair same = qkd::binary_symmetric_key_pair(12000, 0.20, again);
     const qkd::ReconciliationResult result = qkd::ldpc_reconcile(same.alice, same.bob, 0.05, options, again);
     EXPECT_FALSE(result.success);
     EXPECT_TRUE(result.corrected_key.empty());
@@ -205,7 +188,7 @@ TEST(ldpc, keys_of_any_length) {
     const LdpcOptions options = small_frames(1024);
     for (std::size_t bits : {1u, 63u, 64u, 500u, 921u, 922u, 3001u}) {
         core::Rng rng(bits);
-        const KeyPair keys = noisy_keys(bits, 0.02, rng);
+        const qkd::KeyPair keys = qkd::binary_symmetric_key_pair(bits, 0.02, rng);
         const qkd::ReconciliationResult result = qkd::ldpc_reconcile(keys.alice, keys.bob, 0.02, options, rng);
         EXPECT_TRUE(result.success) << bits;
         EXPECT_EQ(result.corrected_key, keys.alice) << bits;
@@ -216,7 +199,7 @@ TEST(ldpc, keys_of_any_length) {
 TEST(ldpc, bob_rejects_inconsistent_syndromes) {
     const LdpcOptions options = small_frames(1024);
     core::Rng rng(4);
-    const KeyPair keys = noisy_keys(3000, 0.02, rng);
+    const qkd::KeyPair keys = qkd::binary_symmetric_key_pair(3000, 0.02, rng);
     const qkd::LdpcSyndromes good = qkd::ldpc_syndromes(keys.alice, 0.02, options, rng);
     EXPECT_NO_THROW((void)qkd::ldpc_decode(keys.bob, good, 0.02, options));
     auto rejected = [&](qkd::LdpcSyndromes bad, const core::BitVector& key) {

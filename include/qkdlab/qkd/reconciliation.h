@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "qkdlab/core/bit_vector.h"
+#include "qkdlab/core/rng.h"
 
 namespace qkdlab::qkd {
 
@@ -81,6 +82,15 @@ std::vector<std::uint32_t> shuffled_order(std::size_t key_bits, std::uint64_t se
 
 // key_bits uniform bits from `seed`: word w is the (w + 1)-th SplitMix64 output.
 core::BitVector random_mask(std::size_t key_bits, std::uint64_t seed);
+
+// A key pair for reconciliation experiments (simulation, tests, benchmarks): Alice's key uniform,
+// Bob's her key through a binary symmetric channel, each bit flipped independently with
+// probability qber. Throws Error unless 0 <= qber <= 1.
+struct KeyPair {
+    core::BitVector alice;
+    core::BitVector bob;
+};
+[[nodiscard]] KeyPair binary_symmetric_key_pair(std::size_t bits, double qber, core::Rng& rng);
 
 class OrderedKey;
 
