@@ -19,6 +19,7 @@
 #include <string>
 
 #include "qkdlab/core/rng.h"
+#include "run_benchmarks.h"
 
 namespace {
 
@@ -72,9 +73,5 @@ int main(int argc, char** argv) {
             }
         }
     }
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+    return bench::run_registered_benchmarks(argc, argv);
 }

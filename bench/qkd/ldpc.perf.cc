@@ -22,6 +22,7 @@
 
 #include "qkdlab/core/rng.h"
 #include "qkdlab/qkd/key_rate.h"
+#include "run_benchmarks.h"
 
 namespace {
 
@@ -110,9 +111,5 @@ int main(int argc, char** argv) {
             ->Iterations(1)
             ->Unit(benchmark::kMillisecond);
     }
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+    return bench::run_registered_benchmarks(argc, argv);
 }

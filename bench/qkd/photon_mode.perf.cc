@@ -19,6 +19,7 @@
 
 #include "qkdlab/core/rng.h"
 #include "qkdlab/qkd/link.h"
+#include "run_benchmarks.h"
 
 namespace {
 
@@ -65,9 +66,5 @@ int main(int argc, char** argv) {
         ->Arg(PULSES)
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+    return bench::run_registered_benchmarks(argc, argv);
 }

@@ -26,6 +26,7 @@
 
 #include "qkdlab/core/rng.h"
 #include "qkdlab/qkd/emulation.h"
+#include "run_benchmarks.h"
 
 namespace {
 
@@ -59,7 +60,8 @@ void run_chain(benchmark::State& state, const qkd::Link& link, std::uint64_t pul
     core::Rng rng(2026);
     const qkd::RawRecords records = qkd::emulate(link, qkd::Fidelity::photon, pulses, rng, {});
     const core::BitVector pre_shared = pool(7);
-    double alice_cpu = 0, bob_cpu = 0, sifted = 0, f = 0, frames = 0, frame_errors = 0, trips = 0, final_bits = 0, aborted = 0, n = 0;
+    double alice_cpu = 0, bob_cpu = 0, sifted = 0, f = 0, frames = 0, frame_errors = 0, trips = 0, final_bits = 0,
+           aborted = 0, n = 0;
     std::vector<std::pair<std::string, double>> stages;
     std::uint64_t seed = 1;
     for (auto _ : state) {
@@ -131,9 +133,5 @@ int main(int argc, char** argv) {
             ->Unit(benchmark::kMillisecond)
             ->Iterations(3);
     }
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+    return bench::run_registered_benchmarks(argc, argv);
 }

@@ -25,23 +25,18 @@ namespace qkdlab::qsim {
 namespace {
 
 using testing::expect_counts;
+using testing::final_state;
+using testing::qasmbench;
 
 constexpr double EXACT = 1e-9;
 constexpr double PI = std::numbers::pi;
 
-std::string qasmbench(const std::string& name) { return QKDLAB_SHARED_DIR "/qasmbench/" + name; }
 std::string own_circuit(const std::string& name) { return QKDLAB_TESTDATA_DIR "/circuits/" + name; }
 
 Counts sample(const std::string& path, std::size_t shots, std::uint64_t seed) {
     const CircuitRunner runner(read_qasm_file(path));
     core::Rng rng(seed);
     return runner.counts(shots, rng);
-}
-
-StateVector final_state(const std::string& path) {
-    const CircuitRunner runner(read_qasm_file(path));
-    core::Rng rng(1);
-    return runner.final_state(rng);
 }
 
 std::vector<Qubit> qubit_range(Qubit first, Qubit count) {
@@ -126,25 +121,6 @@ TEST(known_circuits, multiplier_n15_multiplies_3_by_3_modulo_8) {
 TEST(known_circuits, cat_state_n22_is_all_zeros_or_all_ones) { expect_cat_state(qasmbench("cat_state_n22.qasm"), 22); }
 
 TEST(known_circuits, ghz_state_n23_is_all_zeros_or_all_ones) { expect_cat_state(qasmbench("ghz_state_n23.qasm"), 23); }
-
-// W state: ry(-t) q[k]; cz q[k+1],q[k]; ry(t) q[k] turns q[k] to cos t |0> + sin t |1> when q[k+1]
-// is 1, with t = acos(sqrt(1/m)) for m = 27, 26, ..., 2, and the cx chain then leaves a single 1.
-// Each one-hot state has probability 1/27; the file's angles have 7 or 8 digits, which moves each
-// probability by less than 2e-8.
-TEST(known_circuits, wstate_n27_is_an_equal_superposition_of_one_hot_states) {
-#ifdef __SANITIZE_ADDRESS__
-    // 2^27 amplitudes (2 GiB) through every gate: ~95 s instrumented, 10 s in Release, where it runs.
-    GTEST_SKIP() << "too large for an instrumented build; runs in Release";
-#endif
-    const StateVector state = final_state(qasmbench("wstate_n27.qasm"));
-    double one_hot = 0;
-    for (unsigned k = 0; k < 27; ++k) {
-        const double p = std::norm(state.amplitude(Index{1} << k));
-        EXPECT_NEAR(p, 1.0 / 27, 1e-6) << "qubit " << k;
-        one_hot += p;
-    }
-    EXPECT_NEAR(one_hot, 1.0, EXACT);
-}
 
 // QFT of |0...0>: each controlled phase (written as u1 and cx) meets its control qubit still in |0>,
 // before that qubit's h, so only the Hadamards act: every amplitude is 2^-9, real and positive.

@@ -14,10 +14,21 @@
 
 #include "qkdlab/core/rng.h"
 #include "qkdlab/qsim/matrix.h"
+#include "qkdlab/qsim/qasm.h"
 #include "qkdlab/qsim/run.h"
 #include "qkdlab/qsim/state_vector.h"
 
 namespace qkdlab::qsim::testing {
+
+// A file of ../shared/qasmbench.
+inline std::string qasmbench(const std::string& name) { return QKDLAB_SHARED_DIR "/qasmbench/" + name; }
+
+// The state a QASM file leaves before its terminal measurements.
+inline StateVector final_state(const std::string& path) {
+    const CircuitRunner runner(read_qasm_file(path));
+    core::Rng rng(1);
+    return runner.final_state(rng);
+}
 
 // Haar-ish random amplitudes (normalised complex Gaussians).
 inline std::vector<Complex> random_amplitudes(unsigned n, core::Rng& rng) {
