@@ -546,44 +546,55 @@ class Session {
         if (!success) throw BlockAbort{"reconciliation", "Cascade found Alice's parities inconsistent", false};
     }
 
-    void verify(const core::BitVector& key) {
-        bool passed = false;
+    // Alice draws a fresh hash for keys of up to max_key_bits and sends its points and her tag of
+    // `key` (xored with `pad` when one is given); Bob compares with his own and answers (`reply`).
+    // Both return whether the tags agreed. Used by verification and by the final confirmation.
+    bool tags_agree(MessageType request, MessageType reply, const core::BitVector& key, std::size_t max_key_bits,
+                    const core::BitVector* pad) {
+        VerificationHash hash;
+        hash.tag_bits = verification_tag_bits(max_key_bits, options_.epsilon_cor);
+        hash.max_key_bits = max_key_bits;
+        hash.collision_bound = verification_collision_bound(max_key_bits, hash.tag_bits);
+        const auto own_tag = [&] {
+            core::BitVector tag = verification_tag(key, hash);
+            if (pad) tag ^= *pad;
+            return tag;
+        };
         if (is_alice()) {
-            const VerificationHash hash = draw_verification_hash(key.size(), options_.epsilon_cor, rng_);
-            MessageWriter w(MessageType::verification);
-            w.u64s(hash.points).u64(hash.tag_bits).u64(hash.max_key_bits).bits(verification_tag(key, hash));
+            hash = draw_verification_hash(max_key_bits, options_.epsilon_cor, rng_);
+            MessageWriter w(request);
+            w.u64s(hash.points).bits(own_tag());
             send(w);
-            report_.verification_tag_bits = hash.tag_bits;
-            report_.verification_collision_bound = hash.collision_bound;
-            const Message m = receive(MessageType::verification_result);
-            MessageReader r(m, MessageType::verification_result);
-            passed = r.u8() != 0;
+            const Message m = receive(reply);
+            MessageReader r(m, reply);
+            const bool agreed = r.u8() != 0;
             r.finish();
-        } else {
-            const Message m = receive(MessageType::verification);
-            MessageReader r(m, MessageType::verification);
-            VerificationHash hash;
-            hash.points = r.u64s();
-            hash.tag_bits = r.u64();
-            hash.max_key_bits = r.u64();
-            const core::BitVector tag = r.bits();
-            r.finish();
-            const std::size_t expected_tag = verification_tag_bits(key.size(), options_.epsilon_cor);
-            if (hash.max_key_bits != key.size() || hash.tag_bits != expected_tag || tag.size() != expected_tag ||
-                hash.points.size() != (expected_tag + 63) / 64) {
-                throw BlockAbort{"verification", "Alice's hash does not fit a " + std::to_string(key.size()) +
-                                                     "-bit key at eps_cor " + std::to_string(options_.epsilon_cor)};
-            }
-            hash.collision_bound = verification_collision_bound(hash.max_key_bits, hash.tag_bits);
-            passed = verification_tag(key, hash) == tag;
-            MessageWriter w(MessageType::verification_result);
-            w.u8(passed ? 1 : 0);
-            send(w);
-            report_.verification_tag_bits = hash.tag_bits;
-            report_.verification_collision_bound = hash.collision_bound;
+            return agreed;
         }
-        report_.verified = passed;
-        if (!passed) throw BlockAbort{"verification", "the keys' verification tags differ", false};
+        const Message m = receive(request);
+        MessageReader r(m, request);
+        hash.points = r.u64s();
+        const core::BitVector tag = r.bits();
+        r.finish();
+        if (tag.size() != hash.tag_bits || hash.points.size() != (hash.tag_bits + 63) / 64) {
+            throw BlockAbort{stage_, "Alice's " + std::to_string(tag.size()) + "-bit tag on " +
+                                         std::to_string(hash.points.size()) + " points does not fit a " +
+                                         std::to_string(max_key_bits) + "-bit key at eps_cor " +
+                                         std::to_string(options_.epsilon_cor)};
+        }
+        const bool agreed = own_tag() == tag;
+        MessageWriter w(reply);
+        w.u8(agreed ? 1 : 0);
+        send(w);
+        return agreed;
+    }
+
+    void verify(const core::BitVector& key) {
+        report_.verification_tag_bits = verification_tag_bits(key.size(), options_.epsilon_cor);
+        report_.verification_collision_bound = verification_collision_bound(key.size(), report_.verification_tag_bits);
+        report_.verified =
+            tags_agree(MessageType::verification, MessageType::verification_result, key, key.size(), nullptr);
+        if (!report_.verified) throw BlockAbort{"verification", "the keys' verification tags differ", false};
     }
 
     FiniteKeyLength finite_key(const SiftedKey& sifted) const {
@@ -665,37 +676,8 @@ class Session {
         core::BitVector pad = final_key.slice(kept, confirmation_bits_);
         final_key.wipe();
         final_key = std::move(body);
-        bool identical = false;
-        if (is_alice()) {
-            const VerificationHash hash = draw_verification_hash(report_.final_key_bits, options_.epsilon_cor, rng_);
-            core::BitVector tag = verification_tag(final_key, hash);
-            tag ^= pad;
-            MessageWriter w(MessageType::confirmation);
-            w.u64s(hash.points).bits(tag);
-            send(w);
-            const Message m = receive(MessageType::confirmation);
-            MessageReader r(m, MessageType::confirmation);
-            identical = r.u8() != 0;
-            r.finish();
-        } else {
-            const Message m = receive(MessageType::confirmation);
-            MessageReader r(m, MessageType::confirmation);
-            VerificationHash hash;
-            hash.points = r.u64s();
-            core::BitVector tag = r.bits();
-            r.finish();
-            hash.tag_bits = confirmation_bits_;
-            hash.max_key_bits = report_.final_key_bits;
-            if (tag.size() != confirmation_bits_ || hash.points.size() != (confirmation_bits_ + 63) / 64) {
-                throw BlockAbort{"confirmation", "Alice's confirmation tag has " + std::to_string(tag.size()) +
-                                                     " bits; expected " + std::to_string(confirmation_bits_)};
-            }
-            tag ^= pad;
-            identical = verification_tag(final_key, hash) == tag;
-            MessageWriter w(MessageType::confirmation);
-            w.u8(identical ? 1 : 0);
-            send(w);
-        }
+        const bool identical =
+            tags_agree(MessageType::confirmation, MessageType::confirmation, final_key, report_.final_key_bits, &pad);
         pad.wipe();
         report_.confirmation_bits = confirmation_bits_;
         report_.keys_identical = identical;
