@@ -30,16 +30,11 @@ namespace qkdlab::cli {
 namespace {
 
 constexpr const char* LINK_SCHEMA = "qkdlab.link-run/1";
-constexpr double DEFAULT_PHOTON_PULSES = 1e9;
-constexpr double DEFAULT_QUBIT_PULSES = 1e5;
-constexpr double MAX_PULSES = 1e15;
 
 struct LinkOptions {
     LinkInput link;
     std::optional<std::string> protocol;
-    std::optional<double> pulses;
-    std::optional<double> seconds;
-    std::string mode = "photon";
+    RunLength run;
     std::optional<std::string> eve;
     std::optional<double> eve_fraction;
     std::optional<std::uint64_t> seed;
@@ -66,21 +61,6 @@ qkd::Link prepare_link(const LinkOptions& options, qkd::Link link) {
     if (options.eve_fraction) link.eve.fraction = *options.eve_fraction;
     qkd::check(link);
     return link;
-}
-
-std::uint64_t pulse_count(const LinkOptions& options, const qkd::Link& link) {
-    const double pulses = options.seconds           ? *options.seconds * link.clock_hz
-                          : options.pulses          ? *options.pulses
-                          : options.mode == "qubit" ? DEFAULT_QUBIT_PULSES
-                                                    : DEFAULT_PHOTON_PULSES;
-    const std::string what = options.seconds ? "--seconds" : "--pulses";
-    if (!options.seconds && pulses != std::floor(pulses)) throw Error("--pulses: expected a whole number");
-    if (!(pulses >= 1 && pulses <= MAX_PULSES)) {
-        std::ostringstream message;
-        message << what << ": the run must have between 1 and " << MAX_PULSES << " pulses, got " << pulses;
-        throw Error(message.str());
-    }
-    return static_cast<std::uint64_t>(std::llround(pulses));
 }
 
 struct PointResult {
@@ -210,7 +190,7 @@ int run_link(const LinkOptions& options, Streams io) {
     if (options.block_seconds && !options.postprocess) throw Error("--block-seconds needs --postprocess");
     if (options.postprocess && options.auth_pool_bits < 1024)
         throw Error("--auth-pool-bits: expected at least 1024, got " + std::to_string(options.auth_pool_bits));
-    const qkd::Fidelity fidelity = qkd::parse_fidelity(options.mode);
+    const qkd::Fidelity fidelity = qkd::parse_fidelity(options.run.mode);
     const SweepPlan plan = plan_sweep(options.output, base);
     const std::vector<double>& values = plan.values;
     const std::uint64_t seed =
@@ -223,7 +203,7 @@ int run_link(const LinkOptions& options, Streams io) {
         PointResult r{plan.link_at(base, values[p]), {}, {}, {}, 0};
         const std::optional<qkd::PostprocessOptions> postprocessing =
             options.postprocess ? std::optional(postprocess_options(options.postprocessing, r.link)) : std::nullopt;
-        const std::uint64_t pulses = pulse_count(options, r.link);
+        const std::uint64_t pulses = pulse_count(options.run, r.link);
         auto last_report = std::chrono::steady_clock::now();
         const qkd::Progress progress = [&](std::uint64_t done, std::uint64_t total) {
             const auto now = std::chrono::steady_clock::now();
@@ -267,7 +247,7 @@ int run_link(const LinkOptions& options, Streams io) {
         for (const char* column : {"final_key_bits", "secret_key_rate_bps", "keys_identical"})
             table.columns.emplace_back(column);
     }
-    PlotSeries rate_points{"emulated (" + options.mode + " mode)", {}, {}, {}};
+    PlotSeries rate_points{"emulated (" + options.run.mode + " mode)", {}, {}, {}};
     PlotSeries qber_points = rate_points;
     for (std::size_t p = 0; p < results.size(); ++p) {
         const PointResult& r = results[p];
@@ -297,7 +277,7 @@ int run_link(const LinkOptions& options, Streams io) {
     nlohmann::ordered_json result;
     result["schema"] = LINK_SCHEMA;
     result["link"] = qkd::to_json(base);
-    result["mode"] = options.mode;
+    result["mode"] = options.run.mode;
     result["seed"] = seed;
     const bool same_pulses = std::all_of(results.begin(), results.end(), [&](const PointResult& r) {
         return r.records.pulses == results.front().records.pulses;
@@ -338,7 +318,7 @@ int run_link(const LinkOptions& options, Streams io) {
                  {{"key rate (bits per pulse)", true, {rate_curve, rate_points}},
                   {"QBER", false, {qber_curve, qber_points}}});
     }
-    const std::string text = plan.sweep ? table.text() : summary_text(results.front(), options.mode, seed);
+    const std::string text = plan.sweep ? table.text() : summary_text(results.front(), options.run.mode, seed);
     write_output(output.out, output.json ? result.dump(2) + "\n" : text, io.out);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::uint64_t total = 0;
@@ -357,14 +337,7 @@ Command add_link_command(CLI::App& app) {
     add_link_options(*link, options->link, "metro-25km");
     link->add_option("--protocol", options->protocol, "bb84, decoy-bb84, bbm92 or e91 (default: the link's)")
         ->check(CLI::IsMember({"bb84", "decoy-bb84", "bbm92", "e91"}));
-    auto* pulses = link->add_option("--pulses", options->pulses,
-                                    "Pulses to emulate per point (default 1e9 in photon mode, 1e5 in qubit mode)");
-    auto* seconds = link->add_option("--seconds", options->seconds, "Emulated time per point, at the link's clock_hz");
-    pulses->excludes(seconds);
-    link->add_option("--mode", options->mode,
-                     "photon (exact photon statistics, only clicks sampled) or qubit (every signal a qsim state)")
-        ->check(CLI::IsMember({"photon", "qubit"}))
-        ->capture_default_str();
+    add_run_length_options(*link, options->run, "per point");
     link->add_option("--eve", options->eve, "none, intercept-resend, pns or beam-splitting (default: the link's)")
         ->check(CLI::IsMember({"none", "intercept-resend", "pns", "beam-splitting"}));
     link->add_option("--eve-fraction", options->eve_fraction, "intercept-resend: the share of pulses attacked");

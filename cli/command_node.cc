@@ -31,9 +31,7 @@ struct NodeOptions {
     std::string role;
     std::string listen;
     std::string connect;
-    std::optional<double> pulses;
-    std::optional<double> seconds;
-    std::string mode = "photon";
+    RunLength run;
     std::optional<std::uint64_t> seed;
     std::string auth_key;
     std::optional<std::uint64_t> new_auth_key_bits;
@@ -70,20 +68,6 @@ Endpoint parse_endpoint(const std::string& text, const std::string& option) {
         throw Error(option + ": expected a port in 1..65535, got '" + port + "'");
     out.port = static_cast<std::uint16_t>(value);
     return out;
-}
-
-std::uint64_t node_pulses(const NodeOptions& options, const qkd::Link& link) {
-    const double pulses = options.seconds  ? *options.seconds * link.clock_hz
-                          : options.pulses ? *options.pulses
-                                           : (options.mode == "qubit" ? 1e5 : 1e9);
-    if (!options.seconds && pulses != std::floor(pulses)) throw Error("--pulses: expected a whole number");
-    if (!(pulses >= 1 && pulses <= 1e15)) {
-        std::ostringstream message;
-        message << (options.seconds ? "--seconds" : "--pulses") << ": the run must have between 1 and 1e15 pulses, got "
-                << pulses;
-        throw Error(message.str());
-    }
-    return static_cast<std::uint64_t>(std::llround(pulses));
 }
 
 // --auth-key FILE --new-auth-key BITS: a fresh pool of uniform bits from std::random_device, to be
@@ -123,8 +107,8 @@ int run_node(const NodeOptions& options, Streams io) {
 
     const qkd::Link link = resolve_link(options.link);
     const qkd::PostprocessOptions postprocessing = postprocess_options(options.postprocessing, link);
-    const qkd::Fidelity fidelity = qkd::parse_fidelity(options.mode);
-    const std::uint64_t pulses = node_pulses(options, link);
+    const qkd::Fidelity fidelity = qkd::parse_fidelity(options.run.mode);
+    const std::uint64_t pulses = pulse_count(options.run, link);
     const std::string pool_text = read_input(options.auth_key);
     qkd::AuthenticationKeyPool pool;
     try {
@@ -171,7 +155,7 @@ int run_node(const NodeOptions& options, Streams io) {
         result["schema"] = NODE_SCHEMA;
         result["role"] = options.role;
         result["link"] = qkd::to_json(link);
-        result["mode"] = options.mode;
+        result["mode"] = options.run.mode;
         result["seed"] = seed;
         result["pulses"] = pulses;
         result["postprocess"] = block_json(outcome.report);
@@ -201,14 +185,7 @@ Command add_node_command(CLI::App& app) {
     node->add_option("--listen", options->listen, "Alice: HOST:PORT to accept Bob on");
     node->add_option("--connect", options->connect, "Bob: HOST:PORT of Alice");
     add_link_options(*node, options->link, "metro-25km");
-    auto* pulses = node->add_option("--pulses", options->pulses,
-                                    "Pulses to emulate (default 1e9 in photon mode, 1e5 in qubit mode); the same on "
-                                    "both nodes");
-    auto* seconds = node->add_option("--seconds", options->seconds, "Emulated time, at the link's clock_hz");
-    pulses->excludes(seconds);
-    node->add_option("--mode", options->mode, "photon or qubit")
-        ->check(CLI::IsMember({"photon", "qubit"}))
-        ->capture_default_str();
+    add_run_length_options(*node, options->run, "(the same on both nodes)");
     node->add_option("--seed", options->seed, "Seed of the emulated link; the same on both nodes (required)");
     node->add_option("--auth-key", options->auth_key,
                      "The pre-shared authentication key pool (qkdlab's pool file); read, and written back when done");

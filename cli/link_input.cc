@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <utility>
 
 #include "qkdlab/core/error.h"
@@ -127,6 +128,33 @@ qkd::Link with_parameter(const qkd::Link& link, const LinkParameter& parameter, 
 
 qkd::Link with_value(const qkd::Link& link, const LinkParameter& parameter, double value) {
     return with_parameter(link, parameter, format_number(value));
+}
+
+void add_run_length_options(CLI::App& app, RunLength& run, const std::string& scope) {
+    auto* pulses = app.add_option("--pulses", run.pulses,
+                                  "Pulses to emulate " + scope + " (default 1e9 in photon mode, 1e5 in qubit mode)");
+    auto* seconds = app.add_option("--seconds", run.seconds, "Emulated time " + scope + ", at the link's clock_hz");
+    pulses->excludes(seconds);
+    app.add_option("--mode", run.mode,
+                   "photon (exact photon statistics, only clicks sampled) or qubit (every signal a qsim state)")
+        ->check(CLI::IsMember({"photon", "qubit"}))
+        ->capture_default_str();
+}
+
+std::uint64_t pulse_count(const RunLength& run, const qkd::Link& link) {
+    constexpr double MAX_PULSES = 1e15;
+    const double pulses = run.seconds           ? *run.seconds * link.clock_hz
+                          : run.pulses          ? *run.pulses
+                          : run.mode == "qubit" ? 1e5
+                                                : 1e9;
+    const std::string what = run.seconds ? "--seconds" : "--pulses";
+    if (!run.seconds && pulses != std::floor(pulses)) throw Error("--pulses: expected a whole number");
+    if (!(pulses >= 1 && pulses <= MAX_PULSES)) {
+        std::ostringstream message;
+        message << what << ": the run must have between 1 and " << MAX_PULSES << " pulses, got " << pulses;
+        throw Error(message.str());
+    }
+    return static_cast<std::uint64_t>(std::llround(pulses));
 }
 
 }  // namespace qkdlab::cli

@@ -5,6 +5,8 @@
 // exactly as in a file.
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,6 +41,18 @@ std::string link_parameter_help();
 // the length of a link with an entangled source keeps the source at the same fraction of it.
 qkd::Link with_parameter(const qkd::Link& link, const LinkParameter& parameter, const std::string& value);
 qkd::Link with_value(const qkd::Link& link, const LinkParameter& parameter, double value);
+
+// How long a run is: --pulses, or --seconds at the link's clock, or the mode's default (1e9 pulses
+// in photon mode, 1e5 in qubit mode); and --mode.
+struct RunLength {
+    std::optional<double> pulses;
+    std::optional<double> seconds;
+    std::string mode = "photon";
+};
+// Adds --pulses and --seconds (exclusive) and --mode; `scope` goes into their help ("per point").
+void add_run_length_options(CLI::App& app, RunLength& run, const std::string& scope);
+// The pulses of one run; throws Error naming the option unless it is a whole number in [1, 1e15].
+std::uint64_t pulse_count(const RunLength& run, const qkd::Link& link);
 
 // NAME=VALUE split at the first '='; throws Error naming the option otherwise.
 std::pair<std::string, std::string> split_assignment(const std::string& text, const std::string& option);
