@@ -1,7 +1,8 @@
 // The whole post-processing chain end to end (postprocess.h): Alice and Bob in two threads over the
 // authenticated in-process channel, from raw records to confirmed keys, every stage included
 // (sifting, estimation, reconciliation, verification, privacy amplification, confirmation,
-// replenishment). Records are emulated once per benchmark, outside the timing.
+// replenishment). Records are emulated and split into Alice's and Bob's halves (party_records) once
+// per benchmark, outside the timing: each party of a real link reads its own detection log.
 //
 // chain/<method>/<sifted bits>/qber<p>pct: the test link of tests/qkd/test_links.h (5 km, p = 0.6 /
 //   0.2 / 0.2, mu = 0.5 / 0.2 / 0) with the misalignment set to the QBER and the pulse count chosen
@@ -59,13 +60,18 @@ void run_chain(benchmark::State& state, const qkd::Link& link, std::uint64_t pul
                const qkd::PostprocessOptions& options) {
     core::Rng rng(2026);
     const qkd::RawRecords records = qkd::emulate(link, qkd::Fidelity::photon, pulses, rng, {});
+    const qkd::PartyRecords alice_half = qkd::party_records(records, qkd::Party::alice);
+    const qkd::PartyRecords bob_half = qkd::party_records(records, qkd::Party::bob);
     const core::BitVector pre_shared = pool(7);
     double alice_cpu = 0, bob_cpu = 0, sifted = 0, f = 0, frames = 0, frame_errors = 0, trips = 0, final_bits = 0,
            aborted = 0, n = 0;
     std::vector<std::pair<std::string, double>> stages;
     std::uint64_t seed = 1;
     for (auto _ : state) {
-        const qkd::PostprocessRun run = qkd::postprocess_in_process(records, link, options, seed++, pre_shared);
+        auto [alice_end, bob_end] = qkd::in_process_channel_pair();
+        qkd::AuthenticationKeyPool alice_pool(pre_shared), bob_pool(pre_shared);
+        const qkd::PostprocessRun run = qkd::run_parties(*alice_end, *bob_end, alice_pool, bob_pool, alice_half,
+                                                         bob_half, link, options, seed++);
         const qkd::BlockReport& a = run.alice.report;
         sifted += static_cast<double>(a.sifted_bits);
         alice_cpu += a.cpu_seconds;

@@ -202,7 +202,7 @@ std::uint64_t AuthenticatedChannel::tag(Party sender, std::uint64_t sequence, co
     return hash_.step(acc, payload_bytes) ^ pad;
 }
 
-void AuthenticatedChannel::send(const Message& message) {
+void AuthenticatedChannel::send(Message message) {
     if (message.payload.size() > MAX_PAYLOAD_BYTES - TAG_BYTES) {
         throw ChannelError("authenticated channel: a " + to_string(message.type) + " payload of " +
                            std::to_string(message.payload.size()) + " bytes and its tag exceed the maximum of " +
@@ -214,12 +214,9 @@ void AuthenticatedChannel::send(const Message& message) {
         pad = pool_.take(self_);
         sequence = sent_++;
     }
-    Message tagged;
-    tagged.type = message.type;
-    tagged.payload.reserve(message.payload.size() + TAG_BYTES);
-    tagged.payload.assign(message.payload.begin(), message.payload.end());
-    store_le(tag(self_, sequence, message, message.payload.size(), pad), TAG_BYTES, tagged.payload);
-    inner_.send(tagged);
+    const std::uint64_t mac = tag(self_, sequence, message, message.payload.size(), pad);
+    store_le(mac, TAG_BYTES, message.payload);
+    inner_.send(std::move(message));
 }
 
 Message AuthenticatedChannel::receive() {

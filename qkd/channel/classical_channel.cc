@@ -72,19 +72,20 @@ class InProcessChannel final : public ClassicalChannel {
     InProcessChannel(const InProcessChannel&) = delete;
     InProcessChannel& operator=(const InProcessChannel&) = delete;
 
-    void send(const Message& message) override {
+    void send(Message message) override {
         if (message.payload.size() > MAX_PAYLOAD_BYTES) {
             throw ChannelError("in-process channel: a " + to_string(message.type) + " payload of " +
                                std::to_string(message.payload.size()) + " bytes exceeds the maximum of " +
                                std::to_string(MAX_PAYLOAD_BYTES));
         }
+        const std::size_t bytes = FRAME_HEADER_BYTES + message.payload.size();
         {
             std::lock_guard lock(outgoing_->mutex);
             if (outgoing_->closed) throw ChannelError("in-process channel: peer closed the channel");
-            outgoing_->messages.push_back(message);
+            outgoing_->messages.push_back(std::move(message));
         }
         outgoing_->arrived.notify_one();
-        bytes_sent_ += FRAME_HEADER_BYTES + message.payload.size();
+        bytes_sent_ += bytes;
     }
 
     Message receive() override {

@@ -109,7 +109,7 @@ class TcpChannel final : public ClassicalChannel {
     TcpChannel(const TcpChannel&) = delete;
     TcpChannel& operator=(const TcpChannel&) = delete;
 
-    void send(const Message& message) override {
+    void send(Message message) override {
         const std::size_t length = message.payload.size();
         if (length > MAX_PAYLOAD_BYTES) {
             throw ChannelError("tcp " + address_ + ": a " + to_string(message.type) + " payload of " +

@@ -270,50 +270,50 @@ class Session {
         }
     }
 
+    // Bob announces his detected pulses (varint steps) and his setting for each (2 bits); Alice
+    // answers with her intensity and setting for each (4 bits, pack_settings) and her pulse counts.
     SiftedKey sift_block() {
         SiftingAnnouncement announced;
         announced.protocol = own_.protocol;
         const std::size_t n = own_.pulse_index.size();
         announced.settings.resize(n);
+        std::vector<std::uint64_t> announced_pulses;
         if (is_alice()) {
             const Message m = receive(MessageType::detections);
             MessageReader r(m, MessageType::detections);
-            announced.pulse_index = r.increasing();
-            const std::vector<std::uint8_t> bob_settings = r.bytes();
+            announced_pulses = r.increasing();
+            const std::vector<std::uint8_t> bob_settings = r.packed(2);
             r.finish();
-            if (announced.pulse_index != own_.pulse_index || bob_settings.size() != n) {
-                throw BlockAbort{"sifting", "Bob announced " + std::to_string(announced.pulse_index.size()) +
+            if (announced_pulses != own_.pulse_index || bob_settings.size() != n) {
+                throw BlockAbort{"sifting", "Bob announced " + std::to_string(announced_pulses.size()) +
                                                 " detected pulses, not all of them among the " + std::to_string(n) +
                                                 " pulses Alice holds records of"};
             }
-            for (std::size_t i = 0; i < n; ++i) {
-                if (bob_settings[i] > 3) throw BlockAbort{"sifting", "Bob announced a setting above 3"};
+            for (std::size_t i = 0; i < n; ++i)
                 announced.settings[i] = static_cast<std::uint8_t>(own_.settings[i] | bob_settings[i] << 4);
-            }
+            announced.pulse_index = announced_pulses;
             announced.pulses_per_intensity = own_.pulses_per_intensity;
             MessageWriter w(MessageType::settings);
-            w.bytes(own_.settings).u64s(own_.pulses_per_intensity);
+            w.packed(own_.settings, 4).u64s(own_.pulses_per_intensity);
             send(w);
         } else {
             std::vector<std::uint8_t> bob_settings(n);
             for (std::size_t i = 0; i < n; ++i)
                 bob_settings[i] = static_cast<std::uint8_t>(settings_bob(own_.settings[i]));
             MessageWriter w(MessageType::detections);
-            w.increasing(own_.pulse_index).bytes(bob_settings);
+            w.increasing(own_.pulse_index).packed(bob_settings, 2);
             send(w);
             const Message m = receive(MessageType::settings);
             MessageReader r(m, MessageType::settings);
-            const std::vector<std::uint8_t> alice_settings = r.bytes();
+            const std::vector<std::uint8_t> alice_settings = r.packed(4);
             announced.pulses_per_intensity = r.u64s();
             r.finish();
             if (alice_settings.size() != n) {
                 throw BlockAbort{"sifting", "Alice announced settings for " + std::to_string(alice_settings.size()) +
                                                 " of " + std::to_string(n) + " detections"};
             }
-            for (std::size_t i = 0; i < n; ++i) {
-                if (alice_settings[i] > 15) throw BlockAbort{"sifting", "Alice announced a setting above 3"};
+            for (std::size_t i = 0; i < n; ++i)
                 announced.settings[i] = static_cast<std::uint8_t>(alice_settings[i] | bob_settings[i] << 4);
-            }
             announced.pulse_index = own_.pulse_index;
         }
         SiftedKey sifted;
@@ -795,12 +795,11 @@ PartyOutcome run_party(ClassicalChannel& channel, AuthenticationKeyPool& pool, c
 }
 
 PostprocessRun run_parties(ClassicalChannel& alice_end, ClassicalChannel& bob_end, AuthenticationKeyPool& alice_pool,
-                           AuthenticationKeyPool& bob_pool, const RawRecords& records, const Link& link,
-                           const PostprocessOptions& options, std::uint64_t seed, std::uint64_t block_index) {
+                           AuthenticationKeyPool& bob_pool, const PartyRecords& alice_half,
+                           const PartyRecords& bob_half, const Link& link, const PostprocessOptions& options,
+                           std::uint64_t seed, std::uint64_t block_index) {
     check(options);
     check_postprocessable(link);
-    const PartyRecords alice_half = party_records(records, Party::alice);
-    const PartyRecords bob_half = party_records(records, Party::bob);
     const auto stream = [seed, block_index](std::uint32_t party) {
         std::seed_seq sequence{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32), party,
                                static_cast<std::uint32_t>(block_index), static_cast<std::uint32_t>(block_index >> 32)};
@@ -873,7 +872,8 @@ std::vector<PostprocessRun> postprocess_blocks(std::span<const RawRecords> block
     AuthenticationKeyPool alice_pool(pre_shared_key), bob_pool(pre_shared_key);
     std::vector<PostprocessRun> runs;
     for (std::size_t b = 0; b < blocks.size(); ++b)
-        runs.push_back(run_parties(*alice_end, *bob_end, alice_pool, bob_pool, blocks[b], link, options, seed, b));
+        runs.push_back(run_parties(*alice_end, *bob_end, alice_pool, bob_pool, party_records(blocks[b], Party::alice),
+                                   party_records(blocks[b], Party::bob), link, options, seed, b));
     return runs;
 }
 

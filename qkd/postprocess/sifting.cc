@@ -75,6 +75,10 @@ SiftedKey sift(const SiftingAnnouncement& announced, const core::BitVector& own_
     }
     const std::array<Use, 256> table = use_table(announced.protocol, intensities);
 
+    // Counted first, from a histogram of the settings bytes, so that every output is allocated once
+    // at its size and the pass below runs without a branch on the (random) use of each detection.
+    std::array<std::uint64_t, 256> histogram{};
+    for (const std::uint8_t settings : announced.settings) ++histogram[settings];
     SiftedKey out;
     out.protocol = announced.protocol;
     SiftCounts& counts = out.counts;
@@ -82,32 +86,68 @@ SiftedKey sift(const SiftingAnnouncement& announced, const core::BitVector& own_
     counts.pulses_per_intensity = announced.pulses_per_intensity;
     counts.key_per_intensity.assign(intensities, 0);
     counts.test_per_intensity.assign(intensities, 0);
-    out.key.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::uint8_t settings = announced.settings[i];
+    for (unsigned settings = 0; settings < 256; ++settings) {
+        if (histogram[settings] == 0) continue;
+        const unsigned k = settings_intensity(static_cast<std::uint8_t>(settings));
         switch (table[settings]) {
-            case Use::key:
-                out.key.push_back(own_raw_bits[i]);
-                out.key_pulse_index.push_back(announced.pulse_index[i]);
-                ++counts.key_per_intensity[settings_intensity(settings)];
-                break;
-            case Use::test:
-                out.test.push_back(own_raw_bits[i]);
-                out.test_pulse_index.push_back(announced.pulse_index[i]);
-                out.test_settings.push_back(settings);
-                ++counts.test_per_intensity[settings_intensity(settings)];
-                break;
-            case Use::discard:
-                ++counts.discarded;
-                break;
-            case Use::invalid:
-                throw Error("sift: detection " + std::to_string(i) + " has settings byte " + std::to_string(settings) +
-                            " (intensity " + std::to_string(settings_intensity(settings)) + ", settings " +
-                            std::to_string(settings_alice(settings)) + " and " +
-                            std::to_string(settings_bob(settings)) + "), out of range for " +
-                            to_string(announced.protocol) + " with " + std::to_string(intensities) + " intensities");
+            case Use::key: counts.key_per_intensity[k] += histogram[settings]; break;
+            case Use::test: counts.test_per_intensity[k] += histogram[settings]; break;
+            case Use::discard: counts.discarded += histogram[settings]; break;
+            case Use::invalid: {
+                std::size_t i = 0;
+                while (table[announced.settings[i]] != Use::invalid) ++i;
+                const std::uint8_t bad = announced.settings[i];
+                throw Error("sift: detection " + std::to_string(i) + " has settings byte " + std::to_string(bad) +
+                            " (intensity " + std::to_string(settings_intensity(bad)) + ", settings " +
+                            std::to_string(settings_alice(bad)) + " and " + std::to_string(settings_bob(bad)) +
+                            "), out of range for " + to_string(announced.protocol) + " with " +
+                            std::to_string(intensities) + " intensities");
+            }
         }
     }
+    std::uint64_t key_bits = 0, test_bits = 0;
+    for (std::size_t k = 0; k < intensities; ++k) {
+        key_bits += counts.key_per_intensity[k];
+        test_bits += counts.test_per_intensity[k];
+    }
+
+    // Every detection is written to both outputs' next slot and each cursor advances only if the
+    // detection belongs there (one slot of slack each, trimmed after).
+    out.key_pulse_index.resize(key_bits + 1);
+    out.test_pulse_index.resize(test_bits + 1);
+    out.test_settings.resize(test_bits + 1);
+    out.key = core::BitVector(key_bits);
+    out.test = core::BitVector(test_bits);
+    const std::span<const core::BitVector::Word> raw = own_raw_bits.words();
+    const std::span<core::BitVector::Word> key_words = out.key.words(), test_words = out.test.words();
+    std::size_t key_at = 0, test_at = 0;
+    core::BitVector::Word key_word = 0, test_word = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::uint8_t settings = announced.settings[i];
+        const Use use = table[settings];
+        const std::size_t is_key = use == Use::key, is_test = use == Use::test;
+        const core::BitVector::Word bit = raw[i / core::BitVector::WORD_BITS] >> (i % core::BitVector::WORD_BITS) & 1u;
+        out.key_pulse_index[key_at] = announced.pulse_index[i];
+        out.test_pulse_index[test_at] = announced.pulse_index[i];
+        out.test_settings[test_at] = settings;
+        key_word |= (bit & is_key) << (key_at % core::BitVector::WORD_BITS);
+        test_word |= (bit & is_test) << (test_at % core::BitVector::WORD_BITS);
+        key_at += is_key;
+        test_at += is_test;
+        if (is_key & (key_at % core::BitVector::WORD_BITS == 0)) {
+            key_words[key_at / core::BitVector::WORD_BITS - 1] = key_word;
+            key_word = 0;
+        }
+        if (is_test & (test_at % core::BitVector::WORD_BITS == 0)) {
+            test_words[test_at / core::BitVector::WORD_BITS - 1] = test_word;
+            test_word = 0;
+        }
+    }
+    if (key_at % core::BitVector::WORD_BITS != 0) key_words.back() = key_word;
+    if (test_at % core::BitVector::WORD_BITS != 0) test_words.back() = test_word;
+    out.key_pulse_index.pop_back();
+    out.test_pulse_index.pop_back();
+    out.test_settings.pop_back();
     return out;
 }
 

@@ -36,7 +36,7 @@ class Interceptor final : public ClassicalChannel {
     using Rule = std::function<void(std::size_t index, const Message& message, Interceptor& self)>;
     Interceptor(ClassicalChannel& inner, Rule rule) : inner_(inner), rule_(std::move(rule)) {}
 
-    void send(const Message& message) override {
+    void send(Message message) override {
         wire.push_back(message);
         rule_(wire.size() - 1, message, *this);
     }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <string>
 
 #include "qkdlab/core/error.h"
 
@@ -58,6 +59,60 @@ TEST(message_codec, increasing_vectors_take_a_byte_or_two_per_small_step) {
         MessageReader reader(bad, MessageType::detections);
         EXPECT_THROW((void)reader.increasing(), ChannelError);
     }
+}
+
+TEST(message_codec, increasing_vectors_that_end_early_or_fail_to_write_leave_clear_state) {
+    MessageWriter w(MessageType::detections);
+    w.increasing(std::vector<std::uint64_t>{1, 300, 70000});
+    Message m = w.take();
+    m.payload.pop_back();  // the last varint loses its final byte
+    MessageReader r(m, MessageType::detections);
+    try {
+        (void)r.increasing();
+        ADD_FAILURE() << "a truncated increasing vector was read";
+    } catch (const ChannelError& e) {
+        EXPECT_NE(std::string(e.what()).find("ends inside value 2"), std::string::npos) << e.what();
+    }
+
+    MessageWriter failed(MessageType::detections);
+    failed.u8(9);
+    EXPECT_THROW(failed.increasing(std::vector<std::uint64_t>{5, 6, 6}), Error);
+    EXPECT_EQ(failed.take().payload, std::vector<std::uint8_t>{9});  // nothing half-written
+}
+
+TEST(message_codec, packed_small_values_take_their_bits_only) {
+    std::vector<std::uint8_t> two_bits(13), four_bits(7), one_bit(9);
+    for (std::size_t i = 0; i < two_bits.size(); ++i) two_bits[i] = static_cast<std::uint8_t>(i * 7 % 4);
+    for (std::size_t i = 0; i < four_bits.size(); ++i) four_bits[i] = static_cast<std::uint8_t>(i * 5 % 16);
+    for (std::size_t i = 0; i < one_bit.size(); ++i) one_bit[i] = static_cast<std::uint8_t>(i % 3 == 0);
+    MessageWriter w(MessageType::settings);
+    w.packed(two_bits, 2).packed(four_bits, 4).packed(one_bit, 1).packed({}, 2);
+    const Message m = w.take();
+    EXPECT_EQ(m.payload.size(), 4 * 8 + 4 + 4 + 2);  // ceil(13 / 4), ceil(7 / 2), ceil(9 / 8)
+    EXPECT_EQ(m.payload[8], 0 | 3 << 2 | 2 << 4 | 1 << 6);  // values 0, 3, 2, 1, low bits first
+    MessageReader r(m, MessageType::settings);
+    EXPECT_EQ(r.packed(2), two_bits);
+    EXPECT_EQ(r.packed(4), four_bits);
+    EXPECT_EQ(r.packed(1), one_bit);
+    EXPECT_TRUE(r.packed(2).empty());
+    r.finish();
+
+    MessageWriter too_wide(MessageType::settings);
+    EXPECT_THROW(too_wide.packed(std::vector<std::uint8_t>{1, 4}, 2), Error);
+    EXPECT_TRUE(too_wide.take().payload.empty());
+    EXPECT_THROW(MessageWriter(MessageType::settings).packed(two_bits, 3), Error);
+
+    // Bits set past the last value, and a count larger than the bytes left.
+    MessageWriter tail(MessageType::settings);
+    tail.packed(std::vector<std::uint8_t>{1}, 2);
+    Message dirty = tail.take();
+    dirty.payload.back() |= 0x40;
+    MessageReader dirty_reader(dirty, MessageType::settings);
+    EXPECT_THROW((void)dirty_reader.packed(2), ChannelError);
+    Message overlong = dirty;
+    overlong.payload[0] = 9;  // 9 two-bit values need 3 bytes, 1 is left
+    MessageReader overlong_reader(overlong, MessageType::settings);
+    EXPECT_THROW((void)overlong_reader.packed(2), ChannelError);
 }
 
 TEST(message_codec, layout_is_little_endian) {

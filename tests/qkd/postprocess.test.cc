@@ -149,7 +149,8 @@ TEST(postprocess, replenishes_the_authentication_pool) {
     AuthenticationKeyPool alice_pool(pool_key(1 << 20, 7)), bob_pool(pool_key(1 << 20, 7));
     const std::uint64_t before = alice_pool.available_bits();
     const PostprocessRun run =
-        run_parties(*alice_end, *bob_end, alice_pool, bob_pool, records, link, PostprocessOptions{}, 7);
+        run_parties(*alice_end, *bob_end, alice_pool, bob_pool, party_records(records, Party::alice),
+                    party_records(records, Party::bob), link, PostprocessOptions{}, 7);
     expect_consistent(run);
     ASSERT_FALSE(run.alice.report.aborted) << run.alice.report.abort_reason;
     const BlockReport& a = run.alice.report;
@@ -167,7 +168,7 @@ class TamperedChannel : public ClassicalChannel {
   public:
     using Edit = std::function<std::vector<Message>(std::size_t index, Message message)>;
     TamperedChannel(ClassicalChannel& inner, Edit edit) : inner_(inner), edit_(std::move(edit)) {}
-    void send(const Message& message) override {
+    void send(Message message) override {
         for (const Message& m : edit_(sent_++, message)) inner_.send(m);
     }
     Message receive() override { return inner_.receive(); }
@@ -186,7 +187,8 @@ PostprocessRun run_tampered(TamperedChannel::Edit edit_bob_sends) {
     auto [alice_end, bob_end] = in_process_channel_pair(std::chrono::seconds(5));
     TamperedChannel tampered(*bob_end, std::move(edit_bob_sends));
     AuthenticationKeyPool alice_pool(pool_key(1 << 20, 8)), bob_pool(pool_key(1 << 20, 8));
-    return run_parties(*alice_end, tampered, alice_pool, bob_pool, records, link, PostprocessOptions{}, 8);
+    return run_parties(*alice_end, tampered, alice_pool, bob_pool, party_records(records, Party::alice),
+                       party_records(records, Party::bob), link, PostprocessOptions{}, 8);
 }
 
 TEST(postprocess, authentication_tampering_aborts) {

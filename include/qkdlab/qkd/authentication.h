@@ -123,7 +123,7 @@ class AuthenticatedChannel final : public ClassicalChannel {
     // Throws AuthenticationFailure if the pool has no pad word left (nothing is sent), ChannelError
     // as the inner channel does, and ChannelError for a payload that with its tag would exceed
     // MAX_PAYLOAD_BYTES.
-    void send(const Message& message) override;
+    void send(Message message) override;
     // The next message, verified; throws AuthenticationFailure (naming the type and the sequence
     // number) if its tag is wrong or missing, and on every call after such a failure.
     Message receive() override;

@@ -59,8 +59,10 @@ inline constexpr std::size_t MAX_PAYLOAD_BYTES = std::size_t{256} << 20;  // 256
 class ClassicalChannel {
   public:
     virtual ~ClassicalChannel() = default;
-    // Queues or writes one message; throws ChannelError if the transport failed.
-    virtual void send(const Message& message) = 0;
+    // Queues or writes one message (taken by value: a caller done with it moves it in, and a
+    // payload of tens of megabytes - sifting's - is not copied); throws ChannelError if the transport
+    // failed.
+    virtual void send(Message message) = 0;
     // The next message from the peer, in the order sent; blocks until one arrives. Throws
     // ChannelError if the peer closed the channel, the transport failed or no message came within
     // the channel's timeout.

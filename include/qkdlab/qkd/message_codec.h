@@ -8,7 +8,9 @@
 // bits (u64) and then its 64-bit words; a vector of u64 or of u8 as its length (u64) and then the
 // elements; a strictly increasing vector of u64 (pulse indices) as its length (u64) and then the
 // first value and each difference to the previous one as LEB128 varints (7 bits a byte, low bits
-// first): a byte or two per detection instead of eight.
+// first): a byte or two per detection instead of eight; a vector of small values (settings) as its
+// length (u64) and then the values packed 1, 2 or 4 bits each, low bits first, the unused high bits of
+// the last byte zero.
 
 #include <cstddef>
 #include <cstdint>
@@ -33,6 +35,8 @@ class MessageWriter {
     MessageWriter& bytes(std::span<const std::uint8_t> values);
     // Throws qkdlab::Error unless `values` is strictly increasing.
     MessageWriter& increasing(std::span<const std::uint64_t> values);
+    // bits_per_value 1, 2 or 4; throws qkdlab::Error if a value does not fit (nothing is appended).
+    MessageWriter& packed(std::span<const std::uint8_t> values, unsigned bits_per_value);
 
     // The message; the writer is left empty.
     Message take() { return std::move(message_); }
@@ -55,6 +59,8 @@ class MessageReader {
     std::vector<std::uint64_t> u64s();
     std::vector<std::uint8_t> bytes();
     std::vector<std::uint64_t> increasing();
+    // bits_per_value as written (1, 2 or 4).
+    std::vector<std::uint8_t> packed(unsigned bits_per_value);
     // Throws ChannelError if bytes are left over.
     void finish() const;
 

@@ -147,13 +147,15 @@ struct PostprocessRun {
     PartyOutcome bob;
 };
 
-// Both parties in one process: Alice in a thread of her own, Bob in the caller's, over the two given
-// channel ends (each authenticated here with its own copy of the pool). Randomness: Alice's and
+// Both parties in one process, each with its own half of the records (party_records): Alice in a
+// thread of her own, Bob in the caller's, over the two given channel ends (each authenticated here
+// with its own pool). Randomness: Alice's and
 // Bob's generators are independent streams of `seed` and the block index.
 [[nodiscard]] PostprocessRun run_parties(ClassicalChannel& alice_end, ClassicalChannel& bob_end,
                                          AuthenticationKeyPool& alice_pool, AuthenticationKeyPool& bob_pool,
-                                         const RawRecords& records, const Link& link, const PostprocessOptions& options,
-                                         std::uint64_t seed, std::uint64_t block_index = 0);
+                                         const PartyRecords& alice, const PartyRecords& bob, const Link& link,
+                                         const PostprocessOptions& options, std::uint64_t seed,
+                                         std::uint64_t block_index = 0);
 
 // The pulses of a run cut into `blocks` consecutive ranges of equal length (the last takes the
 // remainder), each with its detections (pulse indices kept). The emulator counts the pulses per
