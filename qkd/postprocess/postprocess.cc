@@ -23,7 +23,9 @@
 namespace qkdlab::qkd {
 namespace {
 
-constexpr std::uint32_t PROTOCOL_VERSION = 1;
+constexpr std::uint32_t PROTOCOL_VERSION = 2;
+// Detections per sifting message from Bob (sift_block): about 3 MB each at a 1 GHz link's spacing.
+constexpr std::size_t SIFTING_CHUNK = std::size_t{1} << 20;
 
 // What Bob's result message discloses besides the frames' flags: the number of bits he corrected
 // (a u64; it tells at most 64 bits about the key) and, for Cascade, a success flag. Counted as
@@ -270,39 +272,53 @@ class Session {
         }
     }
 
-    // Bob announces his detected pulses (varint steps) and his setting for each (2 bits); Alice
-    // answers with her intensity and setting for each (4 bits, pack_settings) and her pulse counts.
+    // Bob announces his detected pulses (varint steps) and his setting for each (2 bits), in chunks
+    // of SIFTING_CHUNK detections, each message carrying the block's total first; Alice checks each
+    // chunk as it arrives, while Bob encodes the next (the two parties work side by side), and then
+    // answers once with her intensity and setting for every detection (4 bits, pack_settings) and her
+    // pulse counts. Alice answers only after reading every chunk, so neither party ever writes while
+    // the other writes too (over TCP, two large writes facing each other could fill both socket
+    // buffers and block for good).
     SiftedKey sift_block() {
         SiftingAnnouncement announced;
         announced.protocol = own_.protocol;
         const std::size_t n = own_.pulse_index.size();
+        const std::size_t chunks = std::max<std::size_t>(1, (n + SIFTING_CHUNK - 1) / SIFTING_CHUNK);
         announced.settings.resize(n);
-        std::vector<std::uint64_t> announced_pulses;
+        announced.pulse_index = own_.pulse_index;
         if (is_alice()) {
-            const Message m = receive(MessageType::detections);
-            MessageReader r(m, MessageType::detections);
-            announced_pulses = r.increasing();
-            const std::vector<std::uint8_t> bob_settings = r.packed(2);
-            r.finish();
-            if (announced_pulses != own_.pulse_index || bob_settings.size() != n) {
-                throw BlockAbort{"sifting", "Bob announced " + std::to_string(announced_pulses.size()) +
-                                                " detected pulses, not all of them among the " + std::to_string(n) +
-                                                " pulses Alice holds records of"};
+            for (std::size_t c = 0; c < chunks; ++c) {
+                const std::size_t begin = c * SIFTING_CHUNK, end = std::min(n, begin + SIFTING_CHUNK);
+                const Message m = receive(MessageType::detections);
+                MessageReader r(m, MessageType::detections);
+                const std::uint64_t total = r.u64();
+                const std::vector<std::uint64_t> pulses = r.increasing();
+                const std::vector<std::uint8_t> bob_settings = r.packed(2);
+                r.finish();
+                if (total != n || !std::ranges::equal(pulses, std::span(own_.pulse_index).subspan(begin, end - begin)) ||
+                    bob_settings.size() != end - begin) {
+                    throw BlockAbort{"sifting", "Bob announced " + std::to_string(total) +
+                                                    " detected pulses, not all of them among the " +
+                                                    std::to_string(n) + " pulses Alice holds records of"};
+                }
+                for (std::size_t i = begin; i < end; ++i)
+                    announced.settings[i] = static_cast<std::uint8_t>(own_.settings[i] | bob_settings[i - begin] << 4);
             }
-            for (std::size_t i = 0; i < n; ++i)
-                announced.settings[i] = static_cast<std::uint8_t>(own_.settings[i] | bob_settings[i] << 4);
-            announced.pulse_index = announced_pulses;
             announced.pulses_per_intensity = own_.pulses_per_intensity;
             MessageWriter w(MessageType::settings);
             w.packed(own_.settings, 4).u64s(own_.pulses_per_intensity);
             send(w);
         } else {
-            std::vector<std::uint8_t> bob_settings(n);
-            for (std::size_t i = 0; i < n; ++i)
-                bob_settings[i] = static_cast<std::uint8_t>(settings_bob(own_.settings[i]));
-            MessageWriter w(MessageType::detections);
-            w.increasing(own_.pulse_index).packed(bob_settings, 2);
-            send(w);
+            std::vector<std::uint8_t> bob_settings;
+            for (std::size_t c = 0; c < chunks; ++c) {
+                const std::size_t begin = c * SIFTING_CHUNK, end = std::min(n, begin + SIFTING_CHUNK);
+                bob_settings.resize(end - begin);
+                for (std::size_t i = begin; i < end; ++i)
+                    bob_settings[i - begin] = static_cast<std::uint8_t>(settings_bob(own_.settings[i]));
+                MessageWriter w(MessageType::detections);
+                w.u64(n).increasing(std::span(own_.pulse_index).subspan(begin, end - begin)).packed(bob_settings, 2);
+                send(w);
+            }
             const Message m = receive(MessageType::settings);
             MessageReader r(m, MessageType::settings);
             const std::vector<std::uint8_t> alice_settings = r.packed(4);
@@ -313,8 +329,7 @@ class Session {
                                                 " of " + std::to_string(n) + " detections"};
             }
             for (std::size_t i = 0; i < n; ++i)
-                announced.settings[i] = static_cast<std::uint8_t>(alice_settings[i] | bob_settings[i] << 4);
-            announced.pulse_index = own_.pulse_index;
+                announced.settings[i] = static_cast<std::uint8_t>(alice_settings[i] | own_.settings[i]);
         }
         SiftedKey sifted;
         try {
