@@ -278,33 +278,30 @@ LdpcKernel best_ldpc_kernel() {
 LdpcSchedule::LdpcSchedule(const LdpcCode& code) : bits_(code.bits()), checks_(code.checks()), edges_(code.edges()) {
     std::map<std::size_t, std::vector<std::uint32_t>> by_degree;
     for (std::uint32_t c = 0; c < checks_; ++c) by_degree[code.check_variables(c).size()].push_back(c);
-    // owner[v]: the last group that took variable v.
-    std::vector<std::uint32_t> owner(bits_, NO_CHECK);
+    std::vector<std::vector<std::uint32_t>> variable_groups(bits_);  // the groups holding each variable
+    std::vector<std::vector<std::uint32_t>> members;                  // per group, its checks
+    std::vector<std::uint32_t> barred;  // barred[g] == c + 1: group g shares a variable with check c
     for (const auto& [degree, checks] : by_degree) {
         widest_degree_ = std::max(widest_degree_, degree);
-        std::vector<std::uint32_t> passed, lanes;
-        std::size_t next = 0;
-        while (next < checks.size() || !passed.empty()) {
-            const auto group = static_cast<std::uint32_t>(groups_.size());
-            lanes.clear();
-            const auto take = [&](std::uint32_t c) {
-                const std::span<const std::uint32_t> variables = code.check_variables(c);
-                if (lanes.size() == LANES ||
-                    std::any_of(variables.begin(), variables.end(), [&](std::uint32_t v) { return owner[v] == group; }))
-                    return false;
-                for (std::uint32_t v : variables) owner[v] = group;
-                lanes.push_back(c);
-                return true;
-            };
-            std::vector<std::uint32_t> still_passed;
-            for (std::uint32_t c : passed) {
-                if (!take(c)) still_passed.push_back(c);
+        const std::size_t first = members.size();
+        std::size_t open = first;  // groups before it are full
+        for (std::uint32_t c : checks) {
+            const std::span<const std::uint32_t> variables = code.check_variables(c);
+            for (std::uint32_t v : variables) {
+                for (std::uint32_t g : variable_groups[v]) barred[g] = c + 1;
             }
-            while (lanes.size() < LANES && next < checks.size()) {
-                if (!take(checks[next])) still_passed.push_back(checks[next]);
-                ++next;
+            std::size_t g = open;
+            while (g < members.size() && (members[g].size() == LANES || barred[g] == c + 1)) ++g;
+            if (g == members.size()) {
+                members.emplace_back();
+                barred.push_back(0);
             }
-            passed = std::move(still_passed);
+            members[g].push_back(c);
+            for (std::uint32_t v : variables) variable_groups[v].push_back(static_cast<std::uint32_t>(g));
+            while (open < members.size() && members[open].size() == LANES) ++open;
+        }
+        for (std::size_t g = first; g < members.size(); ++g) {
+            const std::vector<std::uint32_t>& lanes = members[g];
             groups_.push_back({static_cast<std::uint32_t>(degree), static_cast<std::uint32_t>(slot_variables_.size())});
             for (std::size_t j = 0; j < degree; ++j) {
                 for (std::size_t l = 0; l < LANES; ++l) {

@@ -50,9 +50,12 @@ class LdpcSchedule {
         std::uint32_t first_slot;  // its LANES * degree slots follow
     };
 
-    // Greedy: per check degree, ascending, the checks in index order each go to the current group
-    // unless it is full or shares a variable with them; those passed over are tried first for the
-    // next group.
+    // First fit: per check degree, ascending, each check in index order goes to the first group of
+    // its degree that is not full and shares no variable with it (a new one if none). A group can
+    // hold no two checks of one variable, so a variable in k checks of one degree needs k groups:
+    // on the 2^16-symbol codes that bound is far below checks / LANES and padding stays at 0-3% of
+    // the lanes; on short high-rate codes (variables of degree 60 among a few hundred checks) it
+    // dominates (2048 symbols at rate 0.5: 39% padding, the bound 98 groups, first fit 105).
     explicit LdpcSchedule(const LdpcCode& code);
 
     std::size_t bits() const { return bits_; }
