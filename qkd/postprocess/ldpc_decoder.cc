@@ -156,7 +156,9 @@ std::uint32_t sweep_portable(const Sweep& sweep) {
 // 105593, fixed in 12.3).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 // PhiSegments::operator() on 16 lanes: the segment's coefficients picked from registers.
 struct PhiAvx512 {
     __m512 coefficients[2 * (PhiSegments::DEGREE + 1)];  // per power: segments 0-15, 16-31
@@ -196,7 +198,7 @@ __attribute__((target("avx512f"))) inline __m512 phi_avx512(__m512 x, const PhiA
 }
 
 // sweep_portable with the 16 lanes in one AVX-512 vector: the posteriors gathered and scattered by
-// the slots' variables (distinct within a group), phi gathered from the table.
+// the slots' variables (distinct within a group).
 __attribute__((target("avx512f"))) std::uint32_t sweep_avx512(const Sweep& sweep) {
     const PhiAvx512 phi = load_phi_avx512(phi_segments());
     const __m512i sign_bit = _mm512_set1_epi32(static_cast<int>(SIGN));

@@ -10,14 +10,15 @@
 // lane l of a group sits at slot first_slot + LANES j + l, so a group's messages are read and
 // written as whole vectors and its posteriors are gathered and scattered by the slots' variables.
 // A group with fewer checks than lanes (the last groups of a degree) fills the rest with padding
-// checks on padding variables of their own (indices bits() ... bits() + LANES - 1, fixed at a
-// large known LLR), so every lane runs the same code.
+// checks on padding variables of their own (indices bits() ... bits() + LANES - 1, starting at a
+// large known LLR and staying large), so every lane runs the same code.
 //
-// The check update is the log-domain sum-product rule with phi(x) = -log tanh(x / 2) tabulated (see
-// ldpc_decoder.cc), not min-sum: min-sum's approximation costs efficiency. Two kernels, chosen by
-// the processor: a portable one (plain loops over the lanes) and AVX-512 (16-lane gathers and
-// scatters). Both do the same float operations in the same order, so they give bit-identical
-// posteriors (the tests check it).
+// The check update is the exact log-domain sum-product rule with phi(x) = -log tanh(x / 2),
+// evaluated by piecewise cubics (see ldpc_decoder.cc); min-sum variants, which lose threshold, were
+// not needed for speed. Two kernels, chosen by the processor: a portable one (plain loops over the
+// lanes) and AVX-512F (16-lane gathers and scatters, phi's coefficients picked from registers). Both
+// do the same float operations in the same order (the file is built without fused multiply-adds),
+// so they give bit-identical posteriors (the tests check it).
 
 #include <cstddef>
 #include <cstdint>
@@ -54,8 +55,10 @@ class LdpcSchedule {
     // its degree that is not full and shares no variable with it (a new one if none). A group can
     // hold no two checks of one variable, so a variable in k checks of one degree needs k groups:
     // on the 2^16-symbol codes that bound is far below checks / LANES and padding stays at 0-3% of
-    // the lanes; on short high-rate codes (variables of degree 60 among a few hundred checks) it
-    // dominates (2048 symbols at rate 0.5: 39% padding, the bound 98 groups, first fit 105).
+    // the lanes. On short high-rate codes the checks hold many edges of the few heavy variables
+    // (degree 60), 16 checks rarely find that many distinct ones, and padding dominates: 69% of the
+    // lanes at 2^14 symbols and rate 0.9, 39% at 2048 symbols and rate 0.5 (there the bound is 98
+    // groups, first fit 105; taking the checks largest-conflict first changed nothing).
     explicit LdpcSchedule(const LdpcCode& code);
 
     std::size_t bits() const { return bits_; }
