@@ -92,7 +92,7 @@ class PhiSegments {
         }
         float p = coefficients_[DEGREE][segment];
         for (std::size_t j = DEGREE; j-- > 0;) p = p * m + coefficients_[j][segment];
-        return std::max(p, 0.0f);
+        return p > 0.0f ? p : 0.0f;  // as the vector max (MAXPS) does it, to the sign of a zero
     }
 
   private:
