@@ -114,6 +114,23 @@ struct Sweep {
     float* scratch;                       // 2 LANES widest_degree floats
 };
 
+// Group g's slots in a sweep: its edges (LANES per degree), their variables and messages, and
+// scratch for each edge's q and phi(|q|).
+struct GroupSlots {
+    std::size_t edges;
+    const std::uint32_t* variables;
+    float* messages;
+    float* extrinsic;
+    float* magnitude;
+};
+
+GroupSlots group_slots(const Sweep& sweep, std::size_t g) {
+    const LdpcSchedule::Group group = sweep.groups[g];
+    const std::size_t edges = LANES * group.degree;
+    return {edges, sweep.slot_variables + group.first_slot, sweep.messages + group.first_slot, sweep.scratch,
+            sweep.scratch + edges};
+}
+
 // One sweep, the lanes in plain loops. Per group: q = posterior - old message per edge, the sum of
 // phi(|q|) and the xor of the signs (with the syndrome bit) per lane; then each edge's message
 // phi(sum - phi(|q|)) with the sign of the others, the posterior q + message, and the parity of the
@@ -122,11 +139,7 @@ std::uint32_t sweep_portable(const Sweep& sweep) {
     const PhiSegments& phi = phi_segments();
     std::uint32_t unsatisfied = 0;
     for (std::size_t g = 0; g < sweep.groups.size(); ++g) {
-        const std::size_t edges = LANES * sweep.groups[g].degree;
-        const std::uint32_t* variables = sweep.slot_variables + sweep.groups[g].first_slot;
-        float* messages = sweep.messages + sweep.groups[g].first_slot;
-        float* extrinsic = sweep.scratch;
-        float* magnitude = sweep.scratch + edges;
+        const auto [edges, variables, messages, extrinsic, magnitude] = group_slots(sweep, g);
         std::array<std::uint32_t, LANES> sign{}, parity{};
         std::array<float, LANES> sum{};
         for (std::size_t l = 0; l < LANES; ++l) sign[l] = parity[l] = sweep.syndrome_signs[LANES * g + l];
@@ -204,11 +217,7 @@ __attribute__((target("avx512f"))) std::uint32_t sweep_avx512(const Sweep& sweep
     const __m512i sign_bit = _mm512_set1_epi32(static_cast<int>(SIGN));
     __m512i unsatisfied = _mm512_setzero_si512();
     for (std::size_t g = 0; g < sweep.groups.size(); ++g) {
-        const std::size_t edges = LANES * sweep.groups[g].degree;
-        const std::uint32_t* variables = sweep.slot_variables + sweep.groups[g].first_slot;
-        float* messages = sweep.messages + sweep.groups[g].first_slot;
-        float* extrinsic = sweep.scratch;
-        float* magnitude = sweep.scratch + edges;
+        const auto [edges, variables, messages, extrinsic, magnitude] = group_slots(sweep, g);
         const __m512i syndrome = _mm512_loadu_si512(sweep.syndrome_signs + LANES * g);
         __m512i sign = syndrome, parity = syndrome;
         __m512 sum = _mm512_setzero_ps();
