@@ -14,8 +14,8 @@
 // large known LLR and staying large), so every lane runs the same code.
 //
 // The check update is the exact log-domain sum-product rule with phi(x) = -log tanh(x / 2),
-// evaluated by piecewise cubics (see ldpc_decoder.cc); min-sum variants, which lose threshold, were
-// not needed for speed. Two kernels, chosen by the processor: a portable one (plain loops over the
+// evaluated by piecewise cubics (see ldpc_decoder.cc); min-sum variants (not tried) are known to lose
+// some threshold. Two kernels, chosen by the processor: a portable one (plain loops over the
 // lanes) and AVX-512F (16-lane gathers and scatters, phi's coefficients picked from registers). Both
 // do the same float operations in the same order (the file is built without fused multiply-adds),
 // so they give bit-identical posteriors (the tests check it).
