@@ -1,14 +1,13 @@
 #include "qkdlab/qkd/ldpc.h"
 
 #include <algorithm>
-#include <array>
-#include <bit>
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <string>
 #include <utility>
 
+#include "ldpc_decoder.h"
 #include "qkdlab/core/error.h"
 #include "qkdlab/qkd/key_rate.h"
 
@@ -123,112 +122,6 @@ FramePlan plan_frame(std::uint32_t frame_bits, std::size_t key_bits, double targ
                                                            n - k, static_cast<std::int64_t>(code->checks())}));
     return {code, p, static_cast<std::uint32_t>(n - p - k)};
 }
-
-// phi(x) = -log(tanh(x / 2)) = log((e^x + 1) / (e^x - 1)), its own inverse: the check update of the
-// sum-product algorithm in the log domain (Gallager 1963; Richardson and Urbanke, "Modern Coding
-// Theory", 2008, section 4.5). Tabulated on a logarithmic grid, indexed by the float's exponent and
-// its top 7 mantissa bits (relative step 2^-7 in x, at the bins' geometric midpoints), over
-// [2^-20, 2^5): phi is steep near 0, where a uniform grid would cap every large message.
-class PhiTable {
-  public:
-    PhiTable() {
-        for (std::uint32_t i = 0; i < BINS; ++i) {
-            const double low = std::bit_cast<float>((FIRST + i) << SHIFT);
-            const double high = std::bit_cast<float>((FIRST + i + 1) << SHIFT);
-            const double x = std::sqrt(low * high);
-            table_[i] = static_cast<float>(std::log((std::exp(x) + 1) / std::expm1(x)));
-        }
-    }
-    float operator()(float x) const {
-        const float clamped = std::clamp(x, LOWEST, HIGHEST);
-        return table_[(std::bit_cast<std::uint32_t>(clamped) >> SHIFT) - FIRST];
-    }
-
-  private:
-    static constexpr int SHIFT = 16;  // keeps sign, exponent and 7 mantissa bits
-    static constexpr float LOWEST = 0x1p-20f;
-    static constexpr float HIGHEST = 0x1.fcp4f;  // just below 32
-    static constexpr std::uint32_t FIRST = std::bit_cast<std::uint32_t>(LOWEST) >> SHIFT;
-    static constexpr std::uint32_t BINS = (std::bit_cast<std::uint32_t>(HIGHEST) >> SHIFT) - FIRST + 1;
-    std::array<float, BINS> table_{};
-};
-
-const PhiTable& phi_table() {
-    static const PhiTable table;
-    return table;
-}
-
-// Layered belief propagation (sum-product) on one frame, checks in index order (Hocevar, "A reduced
-// complexity decoder architecture via layered decoding of LDPC codes", IEEE SiPS 2004): each check
-// takes its variables' posteriors less its own last messages, sends new messages, and the
-// posteriors are updated at once. The check message carries the syndrome bit's sign. Stops when the
-// hard decisions satisfy the syndrome. Returns the iterations run and whether it converged.
-class LayeredDecoder {
-  public:
-    std::pair<std::size_t, bool> run(const LdpcCode& code, const core::BitVector& syndrome, std::vector<float>& llr,
-                                     std::size_t max_iterations) {
-        const PhiTable& phi = phi_table();
-        const std::span<const std::uint32_t> offsets = code.check_offsets(), variables = code.all_check_variables();
-        messages_.assign(code.edges(), 0.0f);
-        std::size_t widest = 0;
-        for (std::size_t c = 0; c < code.checks(); ++c)
-            widest = std::max<std::size_t>(widest, offsets[c + 1] - offsets[c]);
-        extrinsic_.resize(widest);
-        magnitude_.resize(widest);
-        syndrome_bytes_.resize(code.checks());
-        for (std::size_t c = 0; c < code.checks(); ++c) syndrome_bytes_[c] = syndrome[c];
-        for (std::size_t iteration = 1; iteration <= max_iterations; ++iteration) {
-            std::size_t unsatisfied = 0;  // checks whose hard decisions missed the syndrome at their update
-            for (std::size_t c = 0; c < code.checks(); ++c) {
-                const std::uint32_t begin = offsets[c], degree = offsets[c + 1] - begin;
-                const std::uint32_t* vars = variables.data() + begin;
-                float* r = messages_.data() + begin;
-                float sum = 0;
-                std::uint32_t sign = syndrome_bytes_[c];
-                for (std::uint32_t j = 0; j < degree; ++j) {
-                    const float q = llr[vars[j]] - r[j];
-                    extrinsic_[j] = q;
-                    const float f = phi(std::fabs(q));
-                    magnitude_[j] = f;
-                    sum += f;
-                    sign ^= std::signbit(q) ? 1u : 0u;
-                }
-                std::uint32_t parity = syndrome_bytes_[c];
-                for (std::uint32_t j = 0; j < degree; ++j) {
-                    const float q = extrinsic_[j];
-                    const float magnitude = phi(std::max(sum - magnitude_[j], 0.0f));
-                    const float message = (sign ^ (std::signbit(q) ? 1u : 0u)) != 0 ? -magnitude : magnitude;
-                    r[j] = message;
-                    const float posterior = q + message;
-                    llr[vars[j]] = posterior;
-                    parity ^= std::signbit(posterior) ? 1u : 0u;
-                }
-                unsatisfied += parity;
-            }
-            // The full check only once every check was satisfied when it was updated (later
-            // updates in the sweep can still flip a variable, so this alone proves nothing).
-            if (unsatisfied == 0 && satisfied(code, llr)) return {iteration, true};
-        }
-        return {max_iterations, false};
-    }
-
-  private:
-    // Whether the hard decisions (LLR < 0 reads 1) have the syndrome; stops at the first failed
-    // check, so it costs little until the decoder is close.
-    bool satisfied(const LdpcCode& code, const std::vector<float>& llr) const {
-        const std::span<const std::uint32_t> offsets = code.check_offsets(), variables = code.all_check_variables();
-        for (std::size_t c = 0; c < code.checks(); ++c) {
-            std::uint32_t parity = syndrome_bytes_[c];
-            for (std::uint32_t e = offsets[c]; e < offsets[c + 1]; ++e)
-                parity ^= std::signbit(llr[variables[e]]) ? 1u : 0u;
-            if (parity != 0) return false;
-        }
-        return true;
-    }
-
-    std::vector<float> messages_, extrinsic_, magnitude_;
-    std::vector<std::uint8_t> syndrome_bytes_;
-};
 
 // Bob's checks of Alice's message against his key and options (see ldpc_decode in ldpc.h).
 void validate(const LdpcSyndromes& syndromes, std::size_t bob_bits, const LdpcOptions& options) {
@@ -363,18 +256,19 @@ LdpcDecoding ldpc_decode(const core::BitVector& bob_key, const LdpcSyndromes& sy
     LdpcDecoding out;
     out.corrected_key = bob_key;
     out.frame_decoded.reserve(syndromes.frames.size());
-    LayeredDecoder decoder;
+    LdpcDecoder decoder;
     std::vector<float> llr;
     std::size_t begin = 0;
     for (const LdpcFrame& frame : syndromes.frames) {
         const std::shared_ptr<const LdpcCode> code = ldpc_code(frame.code);
+        const std::shared_ptr<const LdpcSchedule> schedule = ldpc_schedule(frame.code);
         const FrameLayout layout = frame_layout(*code, frame);
         llr.assign(code->bits(), 0.0f);  // punctured symbols: no information
         for (std::size_t i = 0; i < layout.key_positions.size(); ++i) {
             llr[layout.key_positions[i]] = bob_key[begin + i] ? -channel : channel;
         }
         for (std::uint32_t v : layout.shortened) llr[v] = layout.shortened_values[v] ? -SHORTENED_LLR : SHORTENED_LLR;
-        const auto [iterations, decoded] = decoder.run(*code, frame.syndrome, llr, options.max_iterations);
+        const auto [iterations, decoded] = decoder.run(*schedule, frame.syndrome, llr, options.max_iterations);
         out.iterations += iterations;
         out.edge_updates += iterations * code->edges();
         out.frame_decoded.push_back(decoded);
