@@ -129,7 +129,9 @@ struct CascadeParty::State {
           is_bob(first == Phase::bob_first),
           key(std::move(own_key)),
           key_bits(key.size()),
-          estimated_qber(qber) {}
+          estimated_qber(qber),
+          original(key),
+          corrected(key_bits) {}
     ~State() { wipe(); }
     State(const State&) = delete;
     State& operator=(const State&) = delete;
@@ -139,6 +141,9 @@ struct CascadeParty::State {
     core::BitVector key;  // Bob's is corrected as the searches end; Alice's stays as given
     std::size_t key_bits;
     double estimated_qber;
+    // The key as given and the corrected positions, in position order: what every split order reads.
+    core::BitVector original;
+    core::BitVector corrected;
     std::vector<CascadePass> plan;
     std::size_t start_next_pass_after = 0;
     std::vector<Pass> passes;
@@ -156,6 +161,8 @@ struct CascadeParty::State {
 
     void wipe() {
         key.wipe();
+        original.wipe();
+        corrected.wipe();
         for (Pass& pass : passes) pass.key.wipe();
     }
 
@@ -184,7 +191,7 @@ struct CascadeParty::State {
                 fail("a pass of " + std::to_string(planned.block_bits) + "-bit blocks for a " +
                      std::to_string(key_bits) + "-bit key");
             }
-            OrderedKey ordered(key, planned.order);
+            OrderedKey ordered(original, corrected, planned.order);
             if (ordered.kind() == KeyOrder::Kind::split &&
                 (ordered.split_ranks() == 0 || ordered.split_ranks() == key_bits)) {
                 fail("a split order with an empty part");
@@ -362,13 +369,14 @@ struct CascadeParty::State {
     }
 
     // Corrects the bit at `position` (Bob's key; Alice only records it): its block's difference flips
-    // in every pass.
+    // in every pass. The split orders share one record of the corrected positions.
     void correct(std::uint32_t position) {
         if (is_bob) key[position] ^= true;
+        corrected[position] ^= true;
         ++flips;
         for (Pass& pass : passes) {
             pass.differs[pass.block_of(position)] ^= true;
-            pass.key.flip(position);
+            if (!pass.split()) pass.key.flip(position);
         }
     }
 };
@@ -388,10 +396,10 @@ CascadeParty CascadeParty::alice(core::BitVector key, double estimated_qber, con
         // A pass of two halves reads a split order (no permutation to build); redrawn in the
         // unlikely case that one part is empty.
         KeyOrder order{n >= 2 && block_bits == n / 2 ? KeyOrder::Kind::split : KeyOrder::Kind::shuffled, rng()};
-        OrderedKey ordered(state->key, order);
+        OrderedKey ordered(state->original, state->corrected, order);
         while (order.kind == KeyOrder::Kind::split && (ordered.split_ranks() == 0 || ordered.split_ranks() == n)) {
             order.seed = rng();
-            ordered = OrderedKey(state->key, order);
+            ordered = OrderedKey(state->original, state->corrected, order);
         }
         state->add_pass({order, block_bits}, std::move(ordered));
     }

@@ -88,9 +88,11 @@ core::BitVector random_mask(std::size_t key_bits, std::uint64_t seed) {
     return mask;
 }
 
-OrderedKey::OrderedKey(const core::BitVector& key, const KeyOrder& order)
-    : kind_(order.kind), size_(key.size()), flipped_(key.size()) {
+OrderedKey::OrderedKey(const core::BitVector& key, const core::BitVector& corrected, const KeyOrder& order)
+    : kind_(order.kind), size_(key.size()) {
+    assert(corrected.size() == size_);
     if (kind_ == KeyOrder::Kind::shuffled) {
+        flipped_ = core::BitVector(size_);
         order_ = shuffled_order(size_, order.seed);
         bits_ = core::BitVector(size_);
         const auto in = key.words();
@@ -107,7 +109,8 @@ OrderedKey::OrderedKey(const core::BitVector& key, const KeyOrder& order)
         rank_.resize(size_);
         for (std::size_t r = 0; r < size_; ++r) rank_[order_[r]] = static_cast<std::uint32_t>(r);
     } else {
-        bits_ = key;
+        key_ = &key;
+        corrected_ = &corrected;
         mask_ = random_mask(size_, order.seed);
         const auto words = mask_.words();
         ones_before_.resize(words.size() + 1);
@@ -179,7 +182,8 @@ std::size_t OrderedKey::rank_of(std::uint32_t position) const {
 }
 
 void OrderedKey::flip(std::uint32_t position) {
-    flipped_[kind_ == KeyOrder::Kind::shuffled ? rank_of(position) : position] ^= true;
+    assert(kind_ == KeyOrder::Kind::shuffled);
+    flipped_[rank_[position]] ^= true;
 }
 
 void OrderedKey::wipe() {
