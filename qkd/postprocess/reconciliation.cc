@@ -95,19 +95,23 @@ OrderedKey::OrderedKey(const core::BitVector& key, const core::BitVector& correc
         flipped_ = core::BitVector(size_);
         order_ = shuffled_order(size_, order.seed);
         bits_ = core::BitVector(size_);
+        rank_.resize(size_);
         const auto in = key.words();
         auto out = bits_.words();
+        // One sweep reads the key through the order and inverts it; the random write to the inverse
+        // is prefetched AHEAD ranks early.
+        constexpr std::size_t AHEAD = 16;
         for (std::size_t w = 0; w < out.size(); ++w) {
             Word word = 0;
             const std::size_t end = std::min(size_, (w + 1) * WORD_BITS);
             for (std::size_t r = w * WORD_BITS; r < end; ++r) {
+                if (r + AHEAD < size_) __builtin_prefetch(rank_.data() + order_[r + AHEAD], 1);
                 const std::uint32_t pos = order_[r];
+                rank_[pos] = static_cast<std::uint32_t>(r);
                 word |= ((in[pos / WORD_BITS] >> (pos % WORD_BITS)) & 1u) << (r % WORD_BITS);
             }
             out[w] = word;
         }
-        rank_.resize(size_);
-        for (std::size_t r = 0; r < size_; ++r) rank_[order_[r]] = static_cast<std::uint32_t>(r);
     } else {
         key_ = &key;
         corrected_ = &corrected;
