@@ -1,4 +1,5 @@
-// Cascade reconciliation (Martinez-Mateo et al. 2015, option (7) pass after pass and with overlapping
+// Cascade reconciliation (Martinez-Mateo et al. 2015, option (7) pass after pass, with the second
+// block size 2 k1 instead of 4 k1 (CascadeOptions::second_block_factor = 2) and with overlapping
 // passes (CascadeOptions::start_next_pass_after = 1), and the original Brassard-Salvail schedule for
 // comparison) on blocks of 10^4, 10^5 and 10^6 bits at QBER 1, 2, 5 and 8%: Alice's and Bob's
 // CascadeParty passing their messages to each other in one thread.
@@ -82,9 +83,10 @@ void reconcile(benchmark::State& state, const qkd::CascadeOptions& options, std:
 
 int main(int argc, char** argv) {
     const std::pair<const char*, qkd::CascadeOptions> variants[] = {
-        {"option7", {qkd::CascadeSchedule::option7, 0}},
-        {"option7_overlap1", {qkd::CascadeSchedule::option7, 1}},
-        {"original", {qkd::CascadeSchedule::original, 0}}};
+        {"option7", {qkd::CascadeSchedule::option7, 0, 4}},
+        {"option7_k2_2k1", {qkd::CascadeSchedule::option7, 0, 2}},
+        {"option7_overlap1", {qkd::CascadeSchedule::option7, 1, 4}},
+        {"original", {qkd::CascadeSchedule::original, 0, 4}}};
     for (const auto& [variant_name, options] : variants) {
         for (const auto& [size_name, bits] :
              {std::pair{"10k", std::size_t{10000}}, {"100k", std::size_t{100000}}, {"1M", std::size_t{1000000}}}) {

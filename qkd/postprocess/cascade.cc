@@ -96,14 +96,16 @@ void check_key(std::size_t bits, double estimated_qber) {
 
 }  // namespace
 
-std::vector<std::size_t> cascade_block_sizes(CascadeSchedule schedule, std::size_t key_bits, double estimated_qber) {
+std::vector<std::size_t> cascade_block_sizes(const CascadeOptions& options, std::size_t key_bits,
+                                             double estimated_qber) {
+    if (options.second_block_factor == 0) throw Error("cascade: second_block_factor 0; expected at least 1");
     const double qber = std::max(estimated_qber, MIN_BLOCK_QBER);
     const std::size_t half = std::max<std::size_t>(1, key_bits / 2);
     const auto clip = [half](double k) {
         return k >= static_cast<double>(half) ? half : std::max<std::size_t>(1, static_cast<std::size_t>(k));
     };
     std::vector<std::size_t> sizes;
-    switch (schedule) {
+    switch (options.schedule) {
         case CascadeSchedule::original: {
             double k = std::ceil(ORIGINAL_K1_TIMES_QBER / qber);
             for (std::size_t p = 0; p < ORIGINAL_PASSES; ++p, k *= 2) sizes.push_back(clip(k));
@@ -112,7 +114,7 @@ std::vector<std::size_t> cascade_block_sizes(CascadeSchedule schedule, std::size
         case CascadeSchedule::option7: {
             const double k1 = std::exp2(std::ceil(std::log2(1 / qber)));
             sizes.push_back(clip(k1));
-            sizes.push_back(clip(4 * k1));
+            sizes.push_back(clip(static_cast<double>(options.second_block_factor) * k1));
             for (std::size_t p = 2; p < OPTION7_PASSES; ++p) sizes.push_back(half);
             break;
         }
@@ -392,7 +394,7 @@ CascadeParty CascadeParty::alice(core::BitVector key, double estimated_qber, con
     auto state = std::make_unique<State>(State::Phase::alice_first, std::move(key), estimated_qber);
     const std::size_t n = state->key_bits;
     state->start_next_pass_after = options.start_next_pass_after;
-    for (const std::size_t block_bits : cascade_block_sizes(options.schedule, n, estimated_qber)) {
+    for (const std::size_t block_bits : cascade_block_sizes(options, n, estimated_qber)) {
         // A pass of two halves reads a split order (no permutation to build); redrawn in the
         // unlikely case that one part is empty.
         KeyOrder order{n >= 2 && block_bits == n / 2 ? KeyOrder::Kind::split : KeyOrder::Kind::shuffled, rng()};

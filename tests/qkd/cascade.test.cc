@@ -62,17 +62,23 @@ Exchange exchange(const qkd::KeyPair& keys, double qber, const CascadeOptions& o
 
 TEST(cascade, block_sizes_follow_the_published_schedules) {
     // Martinez-Mateo et al. 2015, option (7): 2^ceil(log2(1/0.01)) = 128, then 4 * 128, then n/2.
-    const std::vector<std::size_t> option7 = qkd::cascade_block_sizes(CascadeSchedule::option7, 10000, 0.01);
+    const std::vector<std::size_t> option7 = qkd::cascade_block_sizes({CascadeSchedule::option7}, 10000, 0.01);
     ASSERT_EQ(option7.size(), 14u);
     EXPECT_EQ(option7[0], 128u);
     EXPECT_EQ(option7[1], 512u);
     for (std::size_t p = 2; p < option7.size(); ++p) EXPECT_EQ(option7[p], 5000u);
     // Brassard-Salvail 1993: ceil(0.73 / 0.05) = 15, doubling over 4 passes.
-    EXPECT_EQ(qkd::cascade_block_sizes(CascadeSchedule::original, 10000, 0.05),
+    EXPECT_EQ(qkd::cascade_block_sizes({CascadeSchedule::original}, 10000, 0.05),
               (std::vector<std::size_t>{15, 30, 60, 120}));
+    // The second block twice the first instead of four times.
+    CascadeOptions short_second;
+    short_second.second_block_factor = 2;
+    EXPECT_EQ(qkd::cascade_block_sizes(short_second, 10000, 0.01)[1], 256u);
+    short_second.second_block_factor = 0;
+    EXPECT_THROW((void)qkd::cascade_block_sizes(short_second, 10000, 0.01), Error);
     // Clipped to n/2 when the QBER is tiny, and to 1 bit for a 1-bit key.
-    EXPECT_EQ(qkd::cascade_block_sizes(CascadeSchedule::option7, 1000, 0.0)[0], 500u);
-    EXPECT_EQ(qkd::cascade_block_sizes(CascadeSchedule::original, 1, 0.01)[3], 1u);
+    EXPECT_EQ(qkd::cascade_block_sizes({CascadeSchedule::option7}, 1000, 0.0)[0], 500u);
+    EXPECT_EQ(qkd::cascade_block_sizes({CascadeSchedule::original}, 1, 0.01)[3], 1u);
 }
 
 TEST(cascade, shuffled_order_is_a_seeded_permutation) {

@@ -60,11 +60,17 @@ struct CascadeOptions {
     // later pass finds, for more parities, errors that the small blocks of earlier passes would have
     // found). 1 starts nearly every pass at once. Measured trade-off: docs/postprocessing.md.
     std::size_t start_next_pass_after = 0;
+    // Option (7)'s second block size over its first: the paper's 4, or 2, which shortens the walks
+    // of passes 1 and 2 correcting each other (about 0.6 times the round trips for f up to 0.01
+    // higher; measured in docs/postprocessing.md). At least 1.
+    std::size_t second_block_factor = 4;
 };
 
 // The top-level block size of each pass for a key of key_bits at the estimated QBER (a QBER below
-// 1e-6 counts as 1e-6); every size is clipped to [1, max(1, key_bits / 2)].
-std::vector<std::size_t> cascade_block_sizes(CascadeSchedule schedule, std::size_t key_bits, double estimated_qber);
+// 1e-6 counts as 1e-6); every size is clipped to [1, max(1, key_bits / 2)]. Throws qkdlab::Error if
+// options.second_block_factor is 0.
+std::vector<std::size_t> cascade_block_sizes(const CascadeOptions& options, std::size_t key_bits,
+                                             double estimated_qber);
 
 // One pass as Alice plans it: the order its blocks are read in, and their size (a split order's
 // blocks are its two parts; block_bits is then n / 2, for the record).
