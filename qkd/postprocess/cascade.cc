@@ -77,6 +77,9 @@ struct Search {
     std::uint32_t begin;
     std::uint32_t end;
     std::uint32_t node;
+    // The batch of corrections (State::batches) after which its range was last found odd: until
+    // the next batch it stays odd, and need not be checked again.
+    std::uint32_t odd_after;
 };
 
 // A bit a search found (pass and rank), not yet corrected.
@@ -154,6 +157,7 @@ struct CascadeParty::State {
     // Passes 0..last are under way; messages since pass `last` started.
     std::size_t last = 0, since_last = 0;
     std::size_t flips = 0, leaked = 0, messages = 0;
+    std::uint32_t batches = 0;  // batches of corrections applied (at most one per corrected bit)
     bool consistent = true;
     // Searches whose comparison was just resolved, started ones, and those that need a comparison
     // (kept between messages for their capacity).
@@ -285,12 +289,15 @@ struct CascadeParty::State {
                 fresh.clear();
                 apply_corrections();
                 if (flips > key_bits) return false;
-                std::erase_if(asking, [this](const Search& search) {
-                    Pass& pass = passes[search.pass];
-                    const bool odd = pass.odd(pass.tree[search.block][search.node], search.begin, search.end);
-                    if (!odd) pass.searching[search.block] = false;
-                    return !odd;
-                });
+                std::size_t kept = 0;
+                for (Search& search : asking) {
+                    if (still_odd(search)) {
+                        asking[kept++] = search;
+                    } else {
+                        passes[search.pass].searching[search.block] = false;
+                    }
+                }
+                asking.resize(kept);
                 start_searches(fresh);
             }
             const bool overdue = start_next_pass_after > 0 && since_last >= start_next_pass_after;
@@ -319,10 +326,19 @@ struct CascadeParty::State {
                     tree[1] = known(pass.first_differs[block]);
                     out.push_back({static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(block),
                                    static_cast<std::uint32_t>(pass.block_begin(block)),
-                                   static_cast<std::uint32_t>(pass.block_end(block)), 1});
+                                   static_cast<std::uint32_t>(pass.block_end(block)), 1, batches});
                 }
             }
         }
+    }
+
+    // Whether the search's range still differs (the halves it narrows down to inherit that).
+    bool still_odd(Search& search) const {
+        if (search.odd_after == batches) return true;
+        const Pass& pass = passes[search.pass];
+        if (!pass.odd(pass.tree[search.block][search.node], search.begin, search.end)) return false;
+        search.odd_after = batches;
+        return true;
     }
 
     // Halves the search as far as the known differences allow. True when it needs the left half of
@@ -331,7 +347,7 @@ struct CascadeParty::State {
     bool advance(Search& search) {
         Pass& pass = passes[search.pass];
         std::vector<std::uint8_t>& tree = pass.tree[search.block];
-        if (pass.odd(tree[search.node], search.begin, search.end)) {
+        if (still_odd(search)) {
             while (search.end - search.begin > 1) {
                 const std::uint32_t mid = search.begin + (search.end - search.begin + 1) / 2;
                 const std::uint32_t left = 2 * search.node;
@@ -358,6 +374,7 @@ struct CascadeParty::State {
     // in every shuffled pass) are prefetched and overlap.
     void apply_corrections() {
         if (found.empty()) return;
+        ++batches;
         for (const Found& f : found) passes[f.pass].key.prefetch_position(f.rank);
         positions.clear();
         for (const Found& f : found) positions.push_back(passes[f.pass].key.position(f.rank));
