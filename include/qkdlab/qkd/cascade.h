@@ -61,7 +61,7 @@ struct CascadeOptions {
     // found). 1 starts nearly every pass at once. Measured trade-off: docs/postprocessing.md.
     std::size_t start_next_pass_after = 0;
     // Option (7)'s second block size over its first: the paper's 4, or 2, which shortens the walks
-    // of passes 1 and 2 correcting each other (about 0.6 times the round trips for f up to 0.01
+    // of passes 1 and 2 correcting each other (about half the round trips for f up to 0.013
     // higher; measured in docs/postprocessing.md). At least 1.
     std::size_t second_block_factor = 4;
 };
