@@ -39,7 +39,8 @@ void reconcile(benchmark::State& state, const qkd::CascadeOptions& options, std:
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &begin);
         auto out = step();
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &end);
-        seconds[side] += static_cast<double>(end.tv_sec - begin.tv_sec) + 1e-9 * static_cast<double>(end.tv_nsec - begin.tv_nsec);
+        seconds[side] +=
+            static_cast<double>(end.tv_sec - begin.tv_sec) + 1e-9 * static_cast<double>(end.tv_nsec - begin.tv_nsec);
         return out;
     };
     for (auto _ : state) {
@@ -59,7 +60,8 @@ void reconcile(benchmark::State& state, const qkd::CascadeOptions& options, std:
         const qkd::ReconciliationResult result = bob->result();
         state.PauseTiming();
         f_sum += qkd::reconciliation_efficiency(
-            result.leaked_bits, bits, static_cast<double>(alice_key.hamming_distance(bob_key)) / static_cast<double>(bits));
+            result.leaked_bits, bits,
+            static_cast<double>(alice_key.hamming_distance(bob_key)) / static_cast<double>(bits));
         trips += static_cast<double>(result.round_trips);
         messages += static_cast<double>(bob->messages());
         leaked += static_cast<double>(result.leaked_bits);

@@ -125,7 +125,6 @@ std::vector<std::size_t> cascade_block_sizes(const CascadeOptions& options, std:
     return sizes;
 }
 
-
 struct CascadeParty::State {
     enum class Phase : std::uint8_t { alice_first, bob_first, exchanging, over };
 
@@ -206,24 +205,27 @@ struct CascadeParty::State {
         }
     }
 
+    // The top-level blocks of pass p whose parities are compared: all in the first pass; in later
+    // ones all but the last, whose difference follows from the key's total (the first pass's).
+    std::size_t compared_blocks(std::size_t p) const { return p == 0 ? passes[p].blocks() : passes[p].blocks() - 1; }
+
     // How many ranges the last message compared: its parities, and the next message's differences.
     std::size_t compared() const {
         if (!top_level) return asking.size();
         std::size_t count = 0;
-        for (std::size_t p = 0; p < passes.size(); ++p) count += p == 0 ? passes[p].blocks() : passes[p].blocks() - 1;
+        for (std::size_t p = 0; p < passes.size(); ++p) count += compared_blocks(p);
         return count;
     }
 
-    // This side's parity of each range to compare: every top-level block but the last of each pass
-    // after the first (inferred from the key's total parity), or the left half of each search's range.
+    // This side's parity of each range to compare: the top-level blocks, or the left half of each
+    // search's range.
     core::BitVector own_parities() const {
         core::BitVector parities(compared());
         std::size_t next = 0;
         if (top_level) {
             for (std::size_t p = 0; p < passes.size(); ++p) {
                 const Pass& pass = passes[p];
-                const std::size_t blocks = p == 0 ? pass.blocks() : pass.blocks() - 1;
-                for (std::size_t b = 0; b < blocks; ++b) {
+                for (std::size_t b = 0; b < compared_blocks(p); ++b) {
                     parities[next++] = pass.key.parity(pass.block_begin(b), pass.block_end(b));
                 }
             }
@@ -245,8 +247,7 @@ struct CascadeParty::State {
             for (std::size_t p = 0; p < passes.size(); ++p) {
                 Pass& pass = passes[p];
                 bool sum = false;
-                const std::size_t blocks = p == 0 ? pass.blocks() : pass.blocks() - 1;
-                for (std::size_t b = 0; b < blocks; ++b) {
+                for (std::size_t b = 0; b < compared_blocks(p); ++b) {
                     pass.first_differs[b] = differences[next++];
                     sum ^= pass.first_differs[b];
                 }
@@ -318,8 +319,7 @@ struct CascadeParty::State {
                 Word fresh_blocks = differs[w] & ~searching[w];
                 searching[w] |= fresh_blocks;
                 for (; fresh_blocks != 0; fresh_blocks &= fresh_blocks - 1) {
-                    const std::size_t block =
-                        w * WORD_BITS + static_cast<std::size_t>(std::countr_zero(fresh_blocks));
+                    const std::size_t block = w * WORD_BITS + static_cast<std::size_t>(std::countr_zero(fresh_blocks));
                     std::vector<std::uint8_t>& tree = pass.tree[block];
                     const std::size_t bits = pass.block_end(block) - pass.block_begin(block);
                     if (tree.empty()) tree.assign(2 * std::bit_ceil(bits), UNKNOWN);

@@ -89,9 +89,12 @@ void write_cascade(MessageWriter& w, const CascadeMessage& message) {
     w.u64(message.start_next_pass_after).bits(message.differences).bits(message.parities);
 }
 
-CascadeMessage read_cascade(MessageReader& r) {
+CascadeMessage read_cascade(const Message& m, MessageType type) {
+    MessageReader r(m, type);
     CascadeMessage message;
     const std::uint64_t passes = r.u64();
+    constexpr std::size_t PASS_BYTES = 17;  // kind, seed and block size
+    if (passes > m.payload.size() / PASS_BYTES) throw ChannelError("malformed Cascade message: too many passes");
     for (std::uint64_t i = 0; i < passes; ++i) {
         const std::uint8_t kind = r.u8();
         if (kind > static_cast<std::uint8_t>(KeyOrder::Kind::split)) {
@@ -377,8 +380,8 @@ class Session {
         const MessageType peer = is_alice() ? MessageType::cascade_bob : MessageType::cascade_alice;
         ReconciliationResult result;
         try {
-            CascadeParty party = is_alice() ? CascadeParty::alice(key, qber, options_.cascade, rng_)
-                                             : CascadeParty::bob(key, qber);
+            CascadeParty party =
+                is_alice() ? CascadeParty::alice(key, qber, options_.cascade, rng_) : CascadeParty::bob(key, qber);
             std::optional<CascadeMessage> out;
             if (is_alice()) out = party.first_message();
             while (true) {
@@ -388,14 +391,12 @@ class Session {
                     send(w);
                 }
                 if (party.done()) break;
-                const Message m = receive(peer);
-                MessageReader r(m, peer);
-                out = party.step(read_cascade(r));
+                out = party.step(read_cascade(receive(peer), peer));
             }
             report_.corrected_bits = party.corrections();
             result = party.result();
         } catch (const Error& e) {
-            throw BlockAbort{"reconciliation", std::string("the peer's Cascade message does not fit: ") + e.what()};
+            throw BlockAbort{"reconciliation", e.what()};  // a message that does not fit the shared state
         }
         report_.leaked_bits = result.leaked_bits;
         report_.round_trips = result.round_trips;
