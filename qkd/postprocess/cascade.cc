@@ -135,7 +135,8 @@ struct CascadeParty::State {
           key_bits(key.size()),
           estimated_qber(qber),
           original(key),
-          corrected(key_bits) {}
+          corrected(key_bits),
+          in_batch(key_bits) {}
     ~State() { wipe(); }
     State(const State&) = delete;
     State& operator=(const State&) = delete;
@@ -163,6 +164,7 @@ struct CascadeParty::State {
     std::vector<Search> waiting, fresh, asking;
     std::vector<Found> found;
     std::vector<std::uint32_t> positions;
+    core::BitVector in_batch;  // the positions of the batch being corrected (zero between batches)
 
     void wipe() {
         key.wipe();
@@ -377,10 +379,15 @@ struct CascadeParty::State {
         ++batches;
         for (const Found& f : found) passes[f.pass].key.prefetch_position(f.rank);
         positions.clear();
-        for (const Found& f : found) positions.push_back(passes[f.pass].key.position(f.rank));
+        for (const Found& f : found) {
+            const std::uint32_t position = passes[f.pass].key.position(f.rank);
+            if (!in_batch[position]) {
+                in_batch[position] = true;
+                positions.push_back(position);
+            }
+        }
         found.clear();
-        std::sort(positions.begin(), positions.end());
-        positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
+        for (const std::uint32_t position : positions) in_batch[position] = false;
         for (const std::uint32_t position : positions) {
             for (const Pass& pass : passes) pass.key.prefetch_rank(position);
         }
