@@ -20,11 +20,10 @@
 namespace {
 
 using namespace qkdlab;
-using qkd::CascadeOptions;
-using qkd::CascadeSchedule;
-
 using qkd::CascadeMessage;
+using qkd::CascadeOptions;
 using qkd::CascadeParty;
+using qkd::CascadeSchedule;
 
 // Both sides' results, and what went over the wire: messages and parity bits.
 struct Exchange {

@@ -93,9 +93,10 @@ struct CascadeMessage {
 // One side of Cascade. Alice starts with first_message(); then each side passes every message it
 // receives to step(), which answers with the message to send, or nothing when the exchange is over
 // (then done()). The last message is the one that asks no parity; its receiver sends nothing.
-// step() throws qkdlab::Error for a message that does not fit the shared state (a plan for another
-// key length, more passes than 64, a split order with an empty part, a wrong number of bits, a
-// message after the end): then the party is over and every later call throws.
+// step() throws qkdlab::Error for a message that does not fit the shared state (a plan of no passes
+// or more than 64, a block longer than the key, a split order with an empty part, a wrong number of
+// bits, a message out of turn): then the party is over, step() throws again and result() reports
+// failure.
 class CascadeParty {
   public:
     // Alice plans the passes from the estimated QBER and `options`; the orders' seeds are drawn from
@@ -116,7 +117,7 @@ class CascadeParty {
     bool done() const;
     // Messages sent and received so far, both directions (the same count on both sides).
     std::size_t messages() const;
-    // Bits Bob has corrected so far (both sides know them).
+    // Corrections made so far (bits of Bob's key flipped; both sides know them).
     std::size_t corrections() const;
 
     // Once done(): this side's key (Bob's corrected; Alice's as given), cleared when success is
