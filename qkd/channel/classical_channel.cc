@@ -19,10 +19,10 @@ std::string to_string(MessageType type) {
             return "estimation_sample";
         case MessageType::estimation_bits:
             return "estimation_bits";
-        case MessageType::parity_request:
-            return "parity_request";
-        case MessageType::parity_answer:
-            return "parity_answer";
+        case MessageType::cascade_alice:
+            return "cascade_alice";
+        case MessageType::cascade_bob:
+            return "cascade_bob";
         case MessageType::syndrome:
             return "syndrome";
         case MessageType::frame_result:

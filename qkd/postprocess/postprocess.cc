@@ -27,9 +27,9 @@ constexpr std::uint32_t PROTOCOL_VERSION = 2;
 // Detections per sifting message from Bob (sift_block): about 3 MB each at a 1 GHz link's spacing.
 constexpr std::size_t SIFTING_CHUNK = std::size_t{1} << 20;
 
-// What Bob's result message discloses besides the frames' flags: the number of bits he corrected
-// (a u64; it tells at most 64 bits about the key) and, for Cascade, a success flag. Counted as
-// leaked, conservatively, with every parity and syndrome bit.
+// What Bob's LDPC result message discloses besides the frames' flags: the number of bits he corrected
+// (a u64; it tells at most 64 bits about the key), and a bit more, conservatively. Counted as leaked
+// with every syndrome bit. Cascade has no result message: its outcome follows from the parities.
 constexpr std::uint64_t RESULT_ANNOUNCEMENT_BITS = 65;
 
 // An abort decided on this side (tell_peer: the peer cannot know it and is sent an abort message)
@@ -83,38 +83,33 @@ std::array<std::size_t, 3> intensity_order(const Link& link) {
     return order;
 }
 
-void write_order(MessageWriter& w, const ParityRequest& request) {
-    w.u64(request.new_orders.size());
-    for (const KeyOrder& order : request.new_orders) w.u8(static_cast<std::uint8_t>(order.kind)).u64(order.seed);
-    std::vector<std::uint64_t> ranges;
-    ranges.reserve(2 * request.ranges.size());
-    for (const ParityRange& r : request.ranges) {
-        ranges.push_back(std::uint64_t{r.order} << 32 | r.begin);
-        ranges.push_back(r.end);
+void write_cascade(MessageWriter& w, const CascadeMessage& message) {
+    w.u64(message.passes.size());
+    for (const CascadePass& pass : message.passes) {
+        w.u8(static_cast<std::uint8_t>(pass.order.kind)).u64(pass.order.seed).u64(pass.block_bits);
     }
-    w.u64s(ranges);
+    w.u64(message.start_next_pass_after).bits(message.differences).bits(message.parities);
 }
 
-ParityRequest read_order(MessageReader& r) {
-    ParityRequest request;
-    const std::uint64_t orders = r.u64();
-    for (std::uint64_t i = 0; i < orders; ++i) {
+CascadeMessage read_cascade(const Message& m, MessageType type) {
+    MessageReader r(m, type);
+    CascadeMessage message;
+    const std::uint64_t passes = r.u64();
+    constexpr std::size_t PASS_BYTES = 17;  // kind, seed and block size
+    if (passes > m.payload.size() / PASS_BYTES) throw ChannelError("malformed Cascade message: too many passes");
+    for (std::uint64_t i = 0; i < passes; ++i) {
         const std::uint8_t kind = r.u8();
         if (kind > static_cast<std::uint8_t>(KeyOrder::Kind::split)) {
-            throw ChannelError("malformed parity_request message: key order kind " + std::to_string(kind));
+            throw ChannelError("malformed Cascade message: key order kind " + std::to_string(kind));
         }
-        request.new_orders.push_back({static_cast<KeyOrder::Kind>(kind), r.u64()});
+        const std::uint64_t seed = r.u64();
+        message.passes.push_back({{static_cast<KeyOrder::Kind>(kind), seed}, r.u64()});
     }
-    const std::vector<std::uint64_t> ranges = r.u64s();
-    if (ranges.size() % 2 != 0) throw ChannelError("malformed parity_request message: an odd range list");
-    for (std::size_t i = 0; i < ranges.size(); i += 2) {
-        if (ranges[i + 1] > 0xffffffffu) throw ChannelError("malformed parity_request message: a range end");
-        request.ranges.push_back({static_cast<std::uint32_t>(ranges[i] >> 32),
-                                  static_cast<std::uint32_t>(ranges[i] & 0xffffffffu),
-                                  static_cast<std::uint32_t>(ranges[i + 1])});
-    }
+    message.start_next_pass_after = r.u64();
+    message.differences = r.bits();
+    message.parities = r.bits();
     r.finish();
-    return request;
+    return message;
 }
 
 class Session {
@@ -389,76 +384,36 @@ class Session {
         return select_bits(sifted.key, sample.mask, false);
     }
 
-    // Alice's answers to Bob's parity requests, over the channel.
-    class RemoteParityOracle : public ParityOracle {
-      public:
-        RemoteParityOracle(Session& session, std::size_t key_bits) : session_(session), key_bits_(key_bits) {}
-        std::size_t key_bits() const override { return key_bits_; }
-
-      protected:
-        core::BitVector answer(const ParityRequest& request) override {
-            MessageWriter w(MessageType::parity_request);
-            write_order(w, request);
-            session_.send(w);
-            const Message m = session_.receive(MessageType::parity_answer);
-            MessageReader r(m, MessageType::parity_answer);
-            core::BitVector parities = r.bits();
-            r.finish();
-            if (parities.size() != request.ranges.size()) {
-                throw BlockAbort{"reconciliation", "Alice answered " + std::to_string(parities.size()) +
-                                                       " parities to " + std::to_string(request.ranges.size()) +
-                                                       " ranges"};
-            }
-            return parities;
-        }
-
-      private:
-        Session& session_;
-        std::size_t key_bits_;
-    };
-
     core::BitVector reconcile(core::BitVector key) {
         report_.reconciled_bits = key.size();
         if (options_.reconciliation == ReconciliationMethod::ldpc) return reconcile_ldpc(std::move(key));
         report_.frames = 1;
+        // Both sides run Cascade's state machine and alternate messages until one asks no parity;
+        // each knows the outcome from what was exchanged (no result message).
         const double qber = report_.bit_error.qber;
-        if (is_alice()) {
-            InProcessParityOracle oracle(key);
-            bool success = false;
-            for (;;) {
-                const Message m = receive(MessageType::parity_request, MessageType::frame_result);
-                if (m.type == MessageType::frame_result) {
-                    MessageReader r(m, MessageType::frame_result);
-                    success = r.u8() != 0;
-                    report_.corrected_bits = r.u64();
-                    r.finish();
-                    break;
+        const MessageType own = is_alice() ? MessageType::cascade_alice : MessageType::cascade_bob;
+        const MessageType peer = is_alice() ? MessageType::cascade_bob : MessageType::cascade_alice;
+        ReconciliationResult result;
+        try {
+            CascadeParty party =
+                is_alice() ? CascadeParty::alice(key, qber, options_.cascade, rng_) : CascadeParty::bob(key, qber);
+            std::optional<CascadeMessage> out;
+            if (is_alice()) out = party.first_message();
+            while (true) {
+                if (out) {
+                    MessageWriter w(own);
+                    write_cascade(w, *out);
+                    send(w);
                 }
-                MessageReader r(m, MessageType::parity_request);
-                const ParityRequest request = read_order(r);
-                core::BitVector parities;
-                try {
-                    parities = oracle.ask(request);
-                } catch (const Error& e) {
-                    throw BlockAbort{"reconciliation",
-                                     std::string("Bob asked a malformed parity request: ") + e.what()};
-                }
-                MessageWriter w(MessageType::parity_answer);
-                w.bits(parities);
-                send(w);
+                if (party.done()) break;
+                out = party.step(read_cascade(receive(peer), peer));
             }
-            report_.leaked_bits = oracle.parity_bits() + RESULT_ANNOUNCEMENT_BITS;
-            report_.round_trips = oracle.round_trips();
-            finish_reconciliation(key.size(), qber, success);
-            return key;
+            report_.corrected_bits = party.corrections();
+            result = party.result();
+        } catch (const Error& e) {
+            throw BlockAbort{"reconciliation", e.what()};  // a message that does not fit the shared state
         }
-        RemoteParityOracle oracle(*this, key.size());
-        ReconciliationResult result = cascade_reconcile(oracle, key, qber, options_.cascade, rng_);
-        if (result.success) report_.corrected_bits = result.corrected_key.hamming_distance(key);
-        MessageWriter w(MessageType::frame_result);
-        w.u8(result.success ? 1 : 0).u64(report_.corrected_bits);
-        send(w);
-        report_.leaked_bits = result.leaked_bits + RESULT_ANNOUNCEMENT_BITS;
+        report_.leaked_bits = result.leaked_bits;
         report_.round_trips = result.round_trips;
         finish_reconciliation(key.size(), qber, result.success);
         key.wipe();

@@ -88,28 +88,33 @@ core::BitVector random_mask(std::size_t key_bits, std::uint64_t seed) {
     return mask;
 }
 
-OrderedKey::OrderedKey(const core::BitVector& key, const KeyOrder& order, bool with_ranks)
+OrderedKey::OrderedKey(const core::BitVector& key, const core::BitVector& corrected, const KeyOrder& order)
     : kind_(order.kind), size_(key.size()) {
+    assert(corrected.size() == size_);
     if (kind_ == KeyOrder::Kind::shuffled) {
+        flipped_ = core::BitVector(size_);
         order_ = shuffled_order(size_, order.seed);
         bits_ = core::BitVector(size_);
+        rank_.resize(size_);
         const auto in = key.words();
         auto out = bits_.words();
+        // One sweep reads the key through the order and inverts it; the random write to the inverse
+        // is prefetched AHEAD ranks early.
+        constexpr std::size_t AHEAD = 16;
         for (std::size_t w = 0; w < out.size(); ++w) {
             Word word = 0;
             const std::size_t end = std::min(size_, (w + 1) * WORD_BITS);
             for (std::size_t r = w * WORD_BITS; r < end; ++r) {
+                if (r + AHEAD < size_) __builtin_prefetch(rank_.data() + order_[r + AHEAD], 1);
                 const std::uint32_t pos = order_[r];
+                rank_[pos] = static_cast<std::uint32_t>(r);
                 word |= ((in[pos / WORD_BITS] >> (pos % WORD_BITS)) & 1u) << (r % WORD_BITS);
             }
             out[w] = word;
         }
-        if (with_ranks) {
-            rank_.resize(size_);
-            for (std::size_t r = 0; r < size_; ++r) rank_[order_[r]] = static_cast<std::uint32_t>(r);
-        }
     } else {
-        bits_ = key;
+        key_ = &key;
+        corrected_ = &corrected;
         mask_ = random_mask(size_, order.seed);
         const auto words = mask_.words();
         ones_before_.resize(words.size() + 1);
@@ -137,9 +142,9 @@ std::size_t OrderedKey::select(std::size_t count, bool ones) const {
     return lo * WORD_BITS + static_cast<std::size_t>(std::countr_zero(word));
 }
 
-bool OrderedKey::masked_parity(std::size_t begin, std::size_t end, bool ones) const {
+bool OrderedKey::masked_parity(const core::BitVector& plane, std::size_t begin, std::size_t end, bool ones) const {
     if (begin >= end) return false;
-    const auto key = bits_.words(), mask = mask_.words();
+    const auto key = plane.words(), mask = mask_.words();
     const std::size_t first = begin / WORD_BITS, last = (end - 1) / WORD_BITS;
     Word acc = 0;
     for (std::size_t w = first; w <= last; ++w) acc ^= key[w] & (ones ? mask[w] : ~mask[w]);
@@ -153,14 +158,14 @@ bool OrderedKey::masked_parity(std::size_t begin, std::size_t end, bool ones) co
     return std::popcount(acc) & 1;
 }
 
-bool OrderedKey::parity(std::size_t begin, std::size_t end) const {
+bool OrderedKey::parity(const core::BitVector& plane, std::size_t begin, std::size_t end) const {
     assert(begin <= end && end <= size_);
-    if (kind_ == KeyOrder::Kind::shuffled) return bits_.parity(begin, end);
+    if (kind_ == KeyOrder::Kind::shuffled) return plane.parity(begin, end);
     bool parity = false;
-    if (begin < ones_) parity ^= masked_parity(select(begin, true), select(std::min(end, ones_), true), true);
+    if (begin < ones_) parity ^= masked_parity(plane, select(begin, true), select(std::min(end, ones_), true), true);
     if (end > ones_) {
         const std::size_t from = std::max(begin, ones_) - ones_;
-        parity ^= masked_parity(select(from, false), select(end - ones_, false), false);
+        parity ^= masked_parity(plane, select(from, false), select(end - ones_, false), false);
     }
     return parity;
 }
@@ -173,10 +178,7 @@ std::uint32_t OrderedKey::position(std::size_t rank) const {
 
 std::size_t OrderedKey::rank_of(std::uint32_t position) const {
     assert(position < size_);
-    if (kind_ == KeyOrder::Kind::shuffled) {
-        assert(!rank_.empty());
-        return rank_[position];
-    }
+    if (kind_ == KeyOrder::Kind::shuffled) return rank_[position];
     const std::size_t w = position / WORD_BITS;
     const Word below = mask_.words()[w] & ((Word{1} << (position % WORD_BITS)) - 1);
     const std::size_t ones_below = ones_before_[w] + static_cast<std::size_t>(std::popcount(below));
@@ -184,41 +186,13 @@ std::size_t OrderedKey::rank_of(std::uint32_t position) const {
 }
 
 void OrderedKey::flip(std::uint32_t position) {
-    bits_[kind_ == KeyOrder::Kind::shuffled ? rank_of(position) : position] ^= true;
+    assert(kind_ == KeyOrder::Kind::shuffled);
+    flipped_[rank_[position]] ^= true;
 }
 
-void OrderedKey::wipe() { bits_.wipe(); }
-
-core::BitVector ParityOracle::ask(const ParityRequest& request) {
-    core::BitVector parities = answer(request);
-    assert(parities.size() == request.ranges.size());
-    ++round_trips_;
-    parity_bits_ += parities.size();
-    return parities;
-}
-
-InProcessParityOracle::InProcessParityOracle(const core::BitVector& alice_key) : key_(alice_key) {}
-
-InProcessParityOracle::~InProcessParityOracle() {
-    for (OrderedKey& ordered : ordered_keys_) ordered.wipe();
-}
-
-core::BitVector InProcessParityOracle::answer(const ParityRequest& request) {
-    const std::size_t orders = ordered_keys_.size() + request.new_orders.size();
-    for (const ParityRange& range : request.ranges) {
-        if (range.order >= orders || range.begin >= range.end || range.end > key_.size()) {
-            throw Error("parity request: range [" + std::to_string(range.begin) + ", " + std::to_string(range.end) +
-                        ") of order " + std::to_string(range.order) + " outside a key of " +
-                        std::to_string(key_.size()) + " bits with " + std::to_string(orders) + " orders");
-        }
-    }
-    for (const KeyOrder& order : request.new_orders) ordered_keys_.emplace_back(key_, order, false);
-    core::BitVector parities(request.ranges.size());
-    for (std::size_t i = 0; i < request.ranges.size(); ++i) {
-        const ParityRange& range = request.ranges[i];
-        parities[i] = ordered_keys_[range.order].parity(range.begin, range.end);
-    }
-    return parities;
+void OrderedKey::wipe() {
+    bits_.wipe();
+    flipped_.wipe();
 }
 
 KeyPair binary_symmetric_key_pair(std::size_t bits, double qber, core::Rng& rng) {

@@ -75,8 +75,8 @@ struct Session {
 
 const std::vector<Message>& three_messages() {
     static const std::vector<Message> messages{make_message(MessageType::hello, 12, 1),
-                                               make_message(MessageType::parity_request, 40, 2),
-                                               make_message(MessageType::parity_request, 40, 3)};
+                                               make_message(MessageType::cascade_alice, 40, 2),
+                                               make_message(MessageType::cascade_alice, 40, 3)};
     return messages;
 }
 
@@ -123,9 +123,9 @@ TEST(authentication, honest_exchange_passes_and_spends_64_bits_per_message) {
         wire_bytes += FRAME_HEADER_BYTES + sizes[i] + AuthenticatedChannel::TAG_BYTES;
     }
     for (int i = 0; i < 3; ++i) {
-        s.bob.send(make_message(MessageType::parity_answer, 20, static_cast<std::uint8_t>(i)));
+        s.bob.send(make_message(MessageType::cascade_bob, 20, static_cast<std::uint8_t>(i)));
         EXPECT_EQ(s.alice.receive().payload,
-                  make_message(MessageType::parity_answer, 20, static_cast<std::uint8_t>(i)).payload);
+                  make_message(MessageType::cascade_bob, 20, static_cast<std::uint8_t>(i)).payload);
     }
     const std::uint64_t expected = 64 + 64 * (std::size(sizes) + 3);
     EXPECT_EQ(s.alice_pool.consumed_bits(), expected);
@@ -185,7 +185,7 @@ TEST(authentication, both_directions_from_two_threads_each) {
     Session s(random_bits(64 * (2 * COUNT + 4), rng));
     auto run = [](AuthenticatedChannel& self, std::uint8_t seed) {
         std::thread sender([&] {
-            for (int i = 0; i < COUNT; ++i) self.send(make_message(MessageType::parity_answer, i % 30, seed + i));
+            for (int i = 0; i < COUNT; ++i) self.send(make_message(MessageType::cascade_bob, i % 30, seed + i));
         });
         std::vector<Message> got;
         for (int i = 0; i < COUNT; ++i) got.push_back(self.receive());
@@ -197,9 +197,9 @@ TEST(authentication, both_directions_from_two_threads_each) {
     const std::vector<Message> from_alice = bob_got.get();
     for (int i = 0; i < COUNT; ++i) {
         EXPECT_EQ(from_alice[i].payload,
-                  make_message(MessageType::parity_answer, i % 30, static_cast<std::uint8_t>(i)).payload);
+                  make_message(MessageType::cascade_bob, i % 30, static_cast<std::uint8_t>(i)).payload);
         EXPECT_EQ(alice_got[i].payload,
-                  make_message(MessageType::parity_answer, i % 30, static_cast<std::uint8_t>(50 + i)).payload);
+                  make_message(MessageType::cascade_bob, i % 30, static_cast<std::uint8_t>(50 + i)).payload);
     }
     EXPECT_EQ(s.alice_pool.consumed_bits(), 64u * (2 * COUNT + 1));
     EXPECT_EQ(s.alice_pool.available_bits(), 64u * 3);
@@ -214,7 +214,7 @@ TEST(authentication, a_flipped_bit_anywhere_is_detected) {
                 if (index == 1) changed.payload[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
                 eve.forward(changed);
             },
-            1, "Alice's message 1 (parity_request) carries a wrong tag");
+            1, "Alice's message 1 (cascade_alice) carries a wrong tag");
     }
 }
 
@@ -233,7 +233,7 @@ TEST(authentication, a_replayed_message_is_detected) {
         [](std::size_t index, const Message& m, Interceptor& eve) {
             eve.forward(index == 2 ? eve.wire[1] : m);  // message 1 again in place of 2
         },
-        2, "Alice's message 2 (parity_request) carries a wrong tag");
+        2, "Alice's message 2 (cascade_alice) carries a wrong tag");
     expect_detected(
         [](std::size_t, const Message& m, Interceptor& eve) {
             eve.forward(m);
@@ -249,7 +249,7 @@ TEST(authentication, swapped_messages_are_detected) {
             eve.forward(m);
             if (index == 2) eve.forward(eve.wire[1]);
         },
-        1, "Alice's message 1 (parity_request) carries a wrong tag");
+        1, "Alice's message 1 (cascade_alice) carries a wrong tag");
 }
 
 TEST(authentication, a_dropped_message_is_detected) {
@@ -257,7 +257,7 @@ TEST(authentication, a_dropped_message_is_detected) {
         [](std::size_t index, const Message& m, Interceptor& eve) {
             if (index != 1) eve.forward(m);
         },
-        1, "Alice's message 1 (parity_request) carries a wrong tag");
+        1, "Alice's message 1 (cascade_alice) carries a wrong tag");
 }
 
 TEST(authentication, forged_and_truncated_messages_are_detected) {

@@ -70,7 +70,7 @@ std::pair<std::unique_ptr<ClassicalChannel>, std::unique_ptr<ClassicalChannel>> 
 
 TEST(classical_channel, message_types_have_names) {
     EXPECT_EQ(to_string(MessageType::hello), "hello");
-    EXPECT_EQ(to_string(MessageType::parity_request), "parity_request");
+    EXPECT_EQ(to_string(MessageType::cascade_alice), "cascade_alice");
     EXPECT_EQ(to_string(MessageType::verification_result), "verification_result");
     EXPECT_EQ(to_string(MessageType::abort), "abort");
     EXPECT_EQ(to_string(static_cast<MessageType>(200)), "unknown(200)");
@@ -102,7 +102,7 @@ TEST(classical_channel, in_process_both_directions_from_two_threads) {
     auto run = [](ClassicalChannel& self, std::uint8_t seed) {
         std::vector<Message> got;
         std::thread sender([&] {
-            for (int i = 0; i < COUNT; ++i) self.send(make_message(MessageType::parity_answer, i % 50, seed + i));
+            for (int i = 0; i < COUNT; ++i) self.send(make_message(MessageType::cascade_bob, i % 50, seed + i));
         });
         for (int i = 0; i < COUNT; ++i) got.push_back(self.receive());
         sender.join();
@@ -112,8 +112,8 @@ TEST(classical_channel, in_process_both_directions_from_two_threads) {
     const std::vector<Message> alice_got = run(*alice, 7);
     const std::vector<Message> from_alice = bob_got.get();
     for (int i = 0; i < COUNT; ++i) {
-        expect_same(from_alice[i], make_message(MessageType::parity_answer, i % 50, static_cast<std::uint8_t>(7 + i)));
-        expect_same(alice_got[i], make_message(MessageType::parity_answer, i % 50, static_cast<std::uint8_t>(100 + i)));
+        expect_same(from_alice[i], make_message(MessageType::cascade_bob, i % 50, static_cast<std::uint8_t>(7 + i)));
+        expect_same(alice_got[i], make_message(MessageType::cascade_bob, i % 50, static_cast<std::uint8_t>(100 + i)));
     }
 }
 
@@ -224,7 +224,7 @@ TEST(classical_channel, tcp_oversize_frame_rejected) {
     ASSERT_EQ(::send(raw, header.data(), header.size(), 0), 5);
     auto server = listener.accept(2s);
     expect_channel_error([&] { (void)server->receive(); },
-                         "parity_answer payload of 2147483648 bytes; the maximum is 268435456");
+                         "cascade_bob payload of 2147483648 bytes; the maximum is 268435456");
     ::close(raw);
 
     auto [a, b] = in_process_channel_pair(SHORT);

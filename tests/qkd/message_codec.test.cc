@@ -15,11 +15,11 @@ TEST(message_codec, round_trips_every_field) {
     for (std::size_t i = 0; i < bits.size(); i += 3) bits[i] = true;
     const std::vector<std::uint64_t> words = {0, 1, std::numeric_limits<std::uint64_t>::max()};
     const std::vector<std::uint8_t> bytes = {7, 0, 255};
-    MessageWriter w(MessageType::parity_request);
+    MessageWriter w(MessageType::cascade_alice);
     w.u8(200).u32(0xdeadbeef).u64(0x0123456789abcdefu).f64(-2.5).bits(bits).u64s(words).bytes(bytes).bits({});
     const Message m = w.take();
-    EXPECT_EQ(m.type, MessageType::parity_request);
-    MessageReader r(m, MessageType::parity_request);
+    EXPECT_EQ(m.type, MessageType::cascade_alice);
+    MessageReader r(m, MessageType::cascade_alice);
     EXPECT_EQ(r.u8(), 200);
     EXPECT_EQ(r.u32(), 0xdeadbeefu);
     EXPECT_EQ(r.u64(), 0x0123456789abcdefu);

@@ -28,17 +28,17 @@ enum class MessageType : std::uint8_t {
     settings = 3,              // Alice: her settings and intensities for those pulses
     estimation_sample = 4,     // Alice: the sampled key positions, her sampled and test bits
     estimation_bits = 5,       // Bob: his sampled and test bits
-    parity_request = 6,        // Bob (Cascade): orders and ranges
-    parity_answer = 7,         // Alice (Cascade): one parity bit per range
+    cascade_alice = 6,         // Alice (Cascade): her plan first, then differences and parities
+    cascade_bob = 7,           // Bob (Cascade): differences and parities
     syndrome = 8,              // Alice (LDPC): the frames' parameters and syndromes
-    frame_result = 9,          // Bob (LDPC, Cascade): which frames decoded, or reconciliation done
+    frame_result = 9,          // Bob (LDPC): which frames decoded
     verification = 10,         // Alice: the hash points and her tag
     verification_result = 11,  // Bob: whether his tag agreed
     privacy_seed = 12,         // Alice: the output length and the Toeplitz seed
     confirmation = 13,         // either side: a hash of the final key, to report keys_identical
     abort = 14,                // either side: the block is aborted, with the reason
 };
-// "detections", "parity_request", ...; "unknown(N)" for a value outside the enum.
+// "detections", "cascade_alice", ...; "unknown(N)" for a value outside the enum.
 std::string to_string(MessageType type);
 
 struct Message {

@@ -10,7 +10,7 @@
 //                -> both sift (sifting.h)
 //   estimation   Alice -> Bob: a random sample of key positions, her sampled and test bits;
 //                Bob -> Alice: his; both reach the same estimate or abort (parameter_estimation.h)
-//   reconcile    Cascade: Bob asks parities, Alice answers (cascade.h); LDPC: Alice sends the
+//   reconcile    Cascade: both sides compare parities, messages alternating (cascade.h); LDPC: Alice sends the
 //                syndromes, Bob decodes and announces the decoded frames (ldpc.h)
 //   verification Alice -> Bob: a fresh hash and her tag; Bob -> Alice: agreed or not (verification.h)
 //   privacy      both compute the finite-key length l (finite_key.h); Alice -> Bob: the block's id,

@@ -2,11 +2,7 @@
 // Error reconciliation, the interface shared by its two methods (Cascade, interactive; LDPC, one way):
 // Bob corrects his sifted key towards Alice's, and every bit disclosed on the way is counted as
 // leakage, to be removed by privacy amplification.
-//
-// Alice's side of an interactive method is reached only through a ParityOracle: one message from Bob
-// (public seeds of key orders and the position sets he wants parities of), one answer from Alice (one
-// parity bit per set). That is all the classical channel has to carry; InProcessParityOracle answers
-// from Alice's key in the same process, for simulations and tests.
+// Cascade's two sides exchange messages (cascade.h); both read the key in the public orders below.
 
 #include <cstddef>
 #include <cstdint>
@@ -27,7 +23,7 @@ struct [[nodiscard]] ReconciliationResult {
     bool success = false;
     // Every parity or syndrome bit Alice disclosed.
     std::size_t leaked_bits = 0;
-    // Message exchanges (one request and its answer each).
+    // Message exchanges: one message and its answer each (Cascade: half its messages, rounded up).
     std::size_t round_trips = 0;
     // f with the estimated QBER the reconciler was given.
     double efficiency = 0;
@@ -59,21 +55,6 @@ struct KeyOrder {
     std::uint64_t seed = 0;
 };
 
-// A set of key positions named compactly: ranks [begin, end) of the order registered `order`-th
-// (0-based, over the whole exchange) by ParityRequest::new_orders.
-struct ParityRange {
-    std::uint32_t order = 0;
-    std::uint32_t begin = 0;
-    std::uint32_t end = 0;
-};
-
-// One message from Bob: orders to register (read before the ranges), and the ranges he wants
-// Alice's parities of.
-struct ParityRequest {
-    std::vector<KeyOrder> new_orders;
-    std::vector<ParityRange> ranges;
-};
-
 // The order of key positions that a public seed stands for: order[r] is the position at rank r.
 // Fisher-Yates driven by SplitMix64 (Steele, Lea and Flood, OOPSLA 2014) from `seed`, the draw for
 // rank i taken as the high 64 bits of x * (i + 1) (Lemire, ACM TOMACS 29, 2019): both sides compute
@@ -91,52 +72,5 @@ struct KeyPair {
     core::BitVector bob;
 };
 [[nodiscard]] KeyPair binary_symmetric_key_pair(std::size_t bits, double qber, core::Rng& rng);
-
-class OrderedKey;
-
-// Alice's side of an interactive reconciliation. ask() is one round trip; it counts the round trip
-// and every parity bit answered, whatever the implementation.
-class ParityOracle {
-  public:
-    virtual ~ParityOracle() = default;
-
-    // The length of Alice's key.
-    virtual std::size_t key_bits() const = 0;
-
-    // Alice's parity of each range of `request`, in order (bit i for request.ranges[i]). Throws
-    // qkdlab::Error for a range outside the key or naming an order not registered (nothing is
-    // answered or counted then).
-    core::BitVector ask(const ParityRequest& request);
-
-    std::size_t parity_bits() const { return parity_bits_; }
-    std::size_t round_trips() const { return round_trips_; }
-
-  protected:
-    // Answers one request: exactly request.ranges.size() bits.
-    virtual core::BitVector answer(const ParityRequest& request) = 0;
-
-  private:
-    std::size_t parity_bits_ = 0;
-    std::size_t round_trips_ = 0;
-};
-
-// Answers from Alice's key in this process. It keeps a reference to the key (which must outlive it)
-// and, per registered order, a copy of the key read in that order (wiped on destruction).
-class InProcessParityOracle : public ParityOracle {
-  public:
-    explicit InProcessParityOracle(const core::BitVector& alice_key);
-    ~InProcessParityOracle() override;
-    InProcessParityOracle(const InProcessParityOracle&) = delete;
-    InProcessParityOracle& operator=(const InProcessParityOracle&) = delete;
-
-    std::size_t key_bits() const override { return key_.size(); }
-
-  protected:
-    core::BitVector answer(const ParityRequest& request) override;
-
-  private:
-    const core::BitVector& key_;
-    std::vector<OrderedKey> ordered_keys_;
-};
 
 }  // namespace qkdlab::qkd
