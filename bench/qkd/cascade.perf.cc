@@ -1,5 +1,5 @@
-// Cascade reconciliation (Martinez-Mateo et al. 2015, option (7) pass after pass, with the second
-// block size 2 k1 instead of 4 k1 (CascadeOptions::second_block_factor = 2) and with overlapping
+// Cascade reconciliation (Martinez-Mateo et al. 2015, option (7) pass after pass, with the paper's
+// second block size 4 k1 and with 2 k1 (CascadeOptions::second_block_factor, 2 by default), and with overlapping
 // passes (CascadeOptions::start_next_pass_after = 1), and the original Brassard-Salvail schedule for
 // comparison) on blocks of 10^4, 10^5 and 10^6 bits at QBER 1, 2, 5 and 8%: Alice's and Bob's
 // CascadeParty passing their messages to each other in one thread.
@@ -85,7 +85,7 @@ void reconcile(benchmark::State& state, const qkd::CascadeOptions& options, std:
 
 int main(int argc, char** argv) {
     const std::pair<const char*, qkd::CascadeOptions> variants[] = {
-        {"option7", {qkd::CascadeSchedule::option7, 0, 4}},
+        {"option7_k2_4k1", {qkd::CascadeSchedule::option7, 0, 4}},
         {"option7_k2_2k1", {qkd::CascadeSchedule::option7, 0, 2}},
         {"option7_overlap1", {qkd::CascadeSchedule::option7, 1, 4}},
         {"original", {qkd::CascadeSchedule::original, 0, 4}}};

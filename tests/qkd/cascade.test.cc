@@ -61,7 +61,9 @@ Exchange exchange(const qkd::KeyPair& keys, double qber, const CascadeOptions& o
 
 TEST(cascade, block_sizes_follow_the_published_schedules) {
     // Martinez-Mateo et al. 2015, option (7): 2^ceil(log2(1/0.01)) = 128, then 4 * 128, then n/2.
-    const std::vector<std::size_t> option7 = qkd::cascade_block_sizes({CascadeSchedule::option7}, 10000, 0.01);
+    CascadeOptions paper;
+    paper.second_block_factor = 4;
+    const std::vector<std::size_t> option7 = qkd::cascade_block_sizes(paper, 10000, 0.01);
     ASSERT_EQ(option7.size(), 14u);
     EXPECT_EQ(option7[0], 128u);
     EXPECT_EQ(option7[1], 512u);
@@ -69,9 +71,8 @@ TEST(cascade, block_sizes_follow_the_published_schedules) {
     // Brassard-Salvail 1993: ceil(0.73 / 0.05) = 15, doubling over 4 passes.
     EXPECT_EQ(qkd::cascade_block_sizes({CascadeSchedule::original}, 10000, 0.05),
               (std::vector<std::size_t>{15, 30, 60, 120}));
-    // The second block twice the first instead of four times.
+    // By default the second block is twice the first instead of four times.
     CascadeOptions short_second;
-    short_second.second_block_factor = 2;
     EXPECT_EQ(qkd::cascade_block_sizes(short_second, 10000, 0.01)[1], 256u);
     short_second.second_block_factor = 0;
     EXPECT_THROW((void)qkd::cascade_block_sizes(short_second, 10000, 0.01), Error);
@@ -259,11 +260,11 @@ TEST(cascade, identical_keys_leak_only_the_top_level_parities) {
     EXPECT_EQ(result.corrected_key, keys.alice);
     // Alice's parities, then Bob's differences (none) asking nothing more: two messages.
     EXPECT_EQ(result.round_trips, 1u);
-    // Pass 1: ceil(10^4 / 128) = 79 blocks; pass 2: 20 blocks of 512, the last inferred; passes
+    // Pass 1: ceil(10^4 / 128) = 79 blocks; pass 2: 40 blocks of 256, the last inferred; passes
     // 3..14: 2 halves, the second inferred.
-    EXPECT_EQ(result.leaked_bits, 79u + 19u + 12u);
+    EXPECT_EQ(result.leaked_bits, 79u + 39u + 12u);
     EXPECT_TRUE(std::isinf(result.efficiency_true_qber));
-    EXPECT_NEAR(result.efficiency, 110.0 / (10000 * qkd::binary_entropy(0.01)), 1e-12);
+    EXPECT_NEAR(result.efficiency, 130.0 / (10000 * qkd::binary_entropy(0.01)), 1e-12);
 }
 
 TEST(cascade, single_error_costs_one_parity_per_halving) {
@@ -274,12 +275,12 @@ TEST(cascade, single_error_costs_one_parity_per_halving) {
     EXPECT_EQ(run.bob.corrected_key, keys.alice);
     EXPECT_EQ(run.alice_corrections, 1u);
     EXPECT_EQ(run.bob_corrections, 1u);
-    // Alice's first message: 16 blocks of 256, 3 of 1024 (+1 inferred), 12 x 1 half; then log2(256)
+    // Alice's first message: 16 blocks of 256, 7 of 512 (+1 inferred), 12 x 1 half; then log2(256)
     // = 8 halvings of the odd pass-1 block, one parity and one message each (Bob's first also answers
     // the top level), and the difference of the last: 10 messages, 5 round trips (1 + 8 with a
     // request and an answer per halving). Later passes know every parity they need (the corrected
     // bit's blocks already agree).
-    EXPECT_EQ(run.bob.leaked_bits, 16u + 3u + 12u + 8u);
+    EXPECT_EQ(run.bob.leaked_bits, 16u + 7u + 12u + 8u);
     EXPECT_EQ(run.messages, 10u);
     EXPECT_EQ(run.bob.round_trips, 5u);
 }
