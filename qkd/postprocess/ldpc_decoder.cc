@@ -91,7 +91,7 @@ class PhiSegments {
             m = (c - whole) + 1.0f;
         }
         float p = coefficients_[DEGREE][segment];
-        for (std::size_t j = DEGREE; j-- > 0;) p = p * m + coefficients_[j][segment];
+        for (std::size_t j = DEGREE; j-- > 0;) p = std::fma(p, m, coefficients_[j][segment]);
         return p > 0.0f ? p : 0.0f;  // as the vector max (MAXPS) does it, to the sign of a zero
     }
 
@@ -204,8 +204,7 @@ __attribute__((target("avx512f"))) inline __m512 phi_avx512(__m512 x, const PhiA
     constexpr std::size_t D = PhiSegments::DEGREE;
     __m512 p = _mm512_permutex2var_ps(phi.coefficients[2 * D], segment, phi.coefficients[2 * D + 1]);
     for (std::size_t j = D; j-- > 0;) {
-        p = _mm512_add_ps(_mm512_mul_ps(p, m),
-                          _mm512_permutex2var_ps(phi.coefficients[2 * j], segment, phi.coefficients[2 * j + 1]));
+        p = _mm512_fmadd_ps(p, m, _mm512_permutex2var_ps(phi.coefficients[2 * j], segment, phi.coefficients[2 * j + 1]));
     }
     return _mm512_max_ps(p, _mm512_setzero_ps());
 }
@@ -222,9 +221,9 @@ __attribute__((target("avx512f"))) std::uint32_t sweep_avx512(const Sweep& sweep
         __m512i sign = syndrome, parity = syndrome;
         __m512 sum = _mm512_setzero_ps();
         for (std::size_t e = 0; e < edges; e += LANES) {
-            const __m512i index = _mm512_loadu_si512(variables + e);
-            const __m512 q =
-                _mm512_sub_ps(_mm512_i32gather_ps(index, sweep.posteriors, 4), _mm512_loadu_ps(messages + e));
+            alignas(64) float in[LANES];
+            for (std::size_t l = 0; l < LANES; ++l) in[l] = sweep.posteriors[variables[e + l]];
+            const __m512 q = _mm512_sub_ps(_mm512_load_ps(in), _mm512_loadu_ps(messages + e));
             _mm512_storeu_ps(extrinsic + e, q);
             const __m512 f = phi_avx512(_mm512_castsi512_ps(_mm512_andnot_si512(sign_bit, _mm512_castps_si512(q))), phi);
             _mm512_storeu_ps(magnitude + e, f);
@@ -238,7 +237,9 @@ __attribute__((target("avx512f"))) std::uint32_t sweep_avx512(const Sweep& sweep
             const __m512 message = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(f), others));
             _mm512_storeu_ps(messages + e, message);
             const __m512 posterior = _mm512_add_ps(q, message);
-            _mm512_i32scatter_ps(sweep.posteriors, _mm512_loadu_si512(variables + e), posterior, 4);
+            alignas(64) float out[LANES];
+            _mm512_store_ps(out, posterior);
+            for (std::size_t l = 0; l < LANES; ++l) sweep.posteriors[variables[e + l]] = out[l];
             parity = _mm512_xor_si512(parity, _mm512_castps_si512(posterior));
         }
         unsatisfied = _mm512_or_si512(unsatisfied, parity);
