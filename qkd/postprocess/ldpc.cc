@@ -80,10 +80,15 @@ FrameLayout frame_layout(const LdpcCode& code, const LdpcFrame& frame) {
         }
         layout.shortened_values = random_mask(n, frame.shortening_seed + 1);
     }
-    layout.key_positions.reserve(frame.key_bits());
+    // Every v written, the count advanced for key bits only: no branch to mispredict at the
+    // punctured and shortened ones.
+    layout.key_positions.resize(n);
+    std::size_t keys = 0;
     for (std::uint32_t v = 0; v < n; ++v) {
-        if (role[v] == 0) layout.key_positions.push_back(v);
+        layout.key_positions[keys] = v;
+        keys += role[v] == 0 ? 1 : 0;
     }
+    layout.key_positions.resize(keys);
     return layout;
 }
 

@@ -249,19 +249,21 @@ __attribute__((target("avx512f"))) std::uint32_t sweep_avx512(const Sweep& sweep
 #pragma GCC diagnostic pop
 #endif
 
-// Whether the hard decisions (negative reads 1) have the syndrome; stops at the first failed
-// check, so it costs little until the decoder is close.
+// Whether the hard decisions (negative reads 1) have the syndrome; stops at the first group with a
+// failed check, so it costs little until the decoder is close. The slots are read in memory order
+// (a group's lanes side by side).
 bool has_syndrome(const LdpcSchedule& schedule, const float* posteriors, const std::uint32_t* syndrome_signs) {
-    const std::span<const std::uint32_t> variables = schedule.slot_variables();
+    const std::uint32_t* variables = schedule.slot_variables().data();
     for (std::size_t g = 0; g < schedule.groups().size(); ++g) {
         const LdpcSchedule::Group group = schedule.groups()[g];
-        for (std::size_t l = 0; l < LANES; ++l) {
-            std::uint32_t parity = syndrome_signs[LANES * g + l];
-            for (std::size_t j = 0; j < group.degree; ++j) {
-                parity ^= bits_of(posteriors[variables[group.first_slot + LANES * j + l]]);
-            }
-            if ((parity & SIGN) != 0) return false;
+        std::array<std::uint32_t, LANES> parity{};
+        for (std::size_t l = 0; l < LANES; ++l) parity[l] = syndrome_signs[LANES * g + l];
+        for (std::size_t e = group.first_slot; e < group.first_slot + LANES * group.degree; e += LANES) {
+            for (std::size_t l = 0; l < LANES; ++l) parity[l] ^= bits_of(posteriors[variables[e + l]]);
         }
+        std::uint32_t unsatisfied = 0;
+        for (std::size_t l = 0; l < LANES; ++l) unsatisfied |= parity[l];
+        if ((unsatisfied & SIGN) != 0) return false;
     }
     return true;
 }
