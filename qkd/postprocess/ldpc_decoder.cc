@@ -209,10 +209,13 @@ __attribute__((target("avx512f"))) inline __m512 phi_avx512(__m512 x, const PhiA
     return _mm512_max_ps(p, _mm512_setzero_ps());
 }
 
-// sweep_portable with the 16 lanes in one AVX-512 vector: the posteriors gathered and scattered by
-// the slots' variables (distinct within a group).
+// sweep_portable with the 16 lanes in one AVX-512 vector. The posteriors are gathered and scattered
+// by the slots' variables (distinct within a group) with scalar loads and stores: on this AMD EPYC
+// the AVX-512 gather and scatter instructions are microcoded and slower than 16 scalar accesses
+// (1.3 against 1.0 ns per edge update, decoder alone; the scatter was the slower of the two).
 __attribute__((target("avx512f"))) std::uint32_t sweep_avx512(const Sweep& sweep) {
     const PhiAvx512 phi = load_phi_avx512(phi_segments());
+    float* const posteriors = sweep.posteriors;  // held in a register across the scalar stores
     const __m512i sign_bit = _mm512_set1_epi32(static_cast<int>(SIGN));
     __m512i unsatisfied = _mm512_setzero_si512();
     for (std::size_t g = 0; g < sweep.groups.size(); ++g) {
@@ -222,7 +225,7 @@ __attribute__((target("avx512f"))) std::uint32_t sweep_avx512(const Sweep& sweep
         __m512 sum = _mm512_setzero_ps();
         for (std::size_t e = 0; e < edges; e += LANES) {
             alignas(64) float in[LANES];
-            for (std::size_t l = 0; l < LANES; ++l) in[l] = sweep.posteriors[variables[e + l]];
+            for (std::size_t l = 0; l < LANES; ++l) in[l] = posteriors[variables[e + l]];
             const __m512 q = _mm512_sub_ps(_mm512_load_ps(in), _mm512_loadu_ps(messages + e));
             _mm512_storeu_ps(extrinsic + e, q);
             const __m512 f = phi_avx512(_mm512_castsi512_ps(_mm512_andnot_si512(sign_bit, _mm512_castps_si512(q))), phi);
@@ -239,7 +242,7 @@ __attribute__((target("avx512f"))) std::uint32_t sweep_avx512(const Sweep& sweep
             const __m512 posterior = _mm512_add_ps(q, message);
             alignas(64) float out[LANES];
             _mm512_store_ps(out, posterior);
-            for (std::size_t l = 0; l < LANES; ++l) sweep.posteriors[variables[e + l]] = out[l];
+            for (std::size_t l = 0; l < LANES; ++l) posteriors[variables[e + l]] = out[l];
             parity = _mm512_xor_si512(parity, _mm512_castps_si512(posterior));
         }
         unsatisfied = _mm512_or_si512(unsatisfied, parity);
