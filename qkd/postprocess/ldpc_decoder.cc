@@ -210,7 +210,9 @@ __attribute__((target("avx512f"))) inline __m512 phi_avx512(__m512 x, const PhiA
     constexpr std::size_t D = PhiSegments::DEGREE;
     __m512 p = _mm512_permutex2var_ps(phi.coefficients[2 * D], segment, phi.coefficients[2 * D + 1]);
     for (std::size_t j = D; j-- > 0;) {
-        p = _mm512_fmadd_ps(p, m, _mm512_permutex2var_ps(phi.coefficients[2 * j], segment, phi.coefficients[2 * j + 1]));
+        const __m512 coefficient =
+            _mm512_permutex2var_ps(phi.coefficients[2 * j], segment, phi.coefficients[2 * j + 1]);
+        p = _mm512_fmadd_ps(p, m, coefficient);
     }
     return _mm512_max_ps(p, _mm512_setzero_ps());
 }
