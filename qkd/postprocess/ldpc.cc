@@ -34,6 +34,12 @@ void put_bit(core::BitVector& bits, std::size_t i, bool value) {
     word = (word & ~mask) | ((Word{0} - Word{value}) & mask);
 }
 
+// The LLR of a bit known with confidence `magnitude`: +magnitude for a 0, -magnitude for a 1, by a
+// sign flip rather than a branch on the bit (random, as put_bit's).
+float signed_llr(float magnitude, bool one) {
+    return std::bit_cast<float>(std::bit_cast<std::uint32_t>(magnitude) ^ (std::uint32_t{one} << 31));
+}
+
 // The checks of the mother code of design rate `rate`: round(N (1 - R0)).
 std::uint32_t checks_for_rate(std::uint32_t frame_bits, double rate) {
     return static_cast<std::uint32_t>(std::lround(frame_bits * (1 - rate)));
@@ -298,12 +304,10 @@ LdpcDecoding ldpc_decode(const core::BitVector& bob_key, const LdpcSyndromes& sy
         const std::shared_ptr<const LdpcSchedule> schedule = ldpc_schedule(frame.code);
         const FrameLayout layout = frame_layout(*code, frame);
         llr.assign(code->bits(), 0.0f);  // punctured symbols: no information
-        // -x for a 1 as a sign flip, without a branch on the (random) bit.
         for (std::size_t i = 0; i < layout.key_positions.size(); ++i) {
-            llr[layout.key_positions[i]] = std::bit_cast<float>(std::bit_cast<std::uint32_t>(channel) ^
-                                                                (std::uint32_t{bob_key[begin + i]} << 31));
+            llr[layout.key_positions[i]] = signed_llr(channel, bob_key[begin + i]);
         }
-        for (std::uint32_t v : layout.shortened) llr[v] = layout.shortened_values[v] ? -SHORTENED_LLR : SHORTENED_LLR;
+        for (std::uint32_t v : layout.shortened) llr[v] = signed_llr(SHORTENED_LLR, layout.shortened_values[v]);
         const auto [iterations, decoded] = decoder.run(*schedule, frame.syndrome, llr, options.max_iterations);
         out.iterations += iterations;
         out.edge_updates += iterations * code->edges();
