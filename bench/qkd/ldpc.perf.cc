@@ -1,12 +1,12 @@
 // LDPC reconciliation (rate-adaptive, layered sum-product) on blocks of 10^4, 10^5 and 10^6 bits at
-// QBER 1, 2, 5 and 8%, both sides in one thread, with the default options (frames of 2^16 symbols,
-// target efficiency 1.10, delta 0.1), one core. Each iteration draws a fresh key pair (outside the
-// timing) and reconciles it with the true QBER as the estimate; the mother codes are built before
-// the timing (they are cached per process). Counters: f (leaked bits / (n h(true QBER)), over all
-// iterations' bits), frame_error_rate (frames not decoded or decoded wrong, over all frames), frames
-// (total), sifted_mbit_per_s (sifted key bits reconciled per second of CPU time, both sides' work
-// included), bp_iterations_per_frame and ns_per_edge_update (Bob's decoder timed alone on the same
-// keys, thread CPU time, over the check-to-variable edge updates it made).
+// QBER 1, 2, 5 and 8%, both sides in one thread, with the default options (ldpc.h), one core. Each
+// iteration draws a fresh key pair (outside the timing) and reconciles it with the true QBER as the
+// estimate; the mother codes are built before the timing (they are cached per process). Counters:
+// f (leaked bits / (n h(true QBER)), over all iterations' bits), frame_error_rate (frames not
+// decoded or decoded wrong, over all frames), frames (total), sifted_mbit_per_s (sifted key bits
+// reconciled per second of CPU time, both sides' work included), bp_iterations_per_frame and
+// ns_per_edge_update (Bob's decoder timed alone on the same keys, thread CPU time, over the
+// check-to-variable edge updates it made).
 // Also the PEG construction of one 2^16-symbol mother code per rate (uncached).
 // The targets on one core: f <= 1.10 with frame error rate <= 1e-2 at QBER 2-5% on blocks
 // of 10^5 bits and more, >= 20 Mbit/s.

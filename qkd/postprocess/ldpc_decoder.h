@@ -16,9 +16,11 @@
 // The check update is the exact log-domain sum-product rule with phi(x) = -log tanh(x / 2),
 // evaluated by piecewise cubics (see ldpc_decoder.cc); min-sum variants (not tried) are known to lose
 // some threshold. Two kernels, chosen by the processor: a portable one (plain loops over the
-// lanes) and AVX-512F (16-lane gathers and scatters, phi's coefficients picked from registers). Both
-// do the same float operations in the same order (the file is built without fused multiply-adds),
-// so they give bit-identical posteriors (the tests check it).
+// lanes) and AVX-512F (16 lanes per vector, the posteriors read and written by scalar accesses,
+// phi's coefficients picked from registers). Both do the same float operations in the same order
+// (phi's Horner steps as explicit fused multiply-adds, std::fma in the portable kernel; the file is
+// built with -ffp-contract=off so that no other operation is fused), so they give bit-identical
+// posteriors (the tests check it).
 
 #include <cstddef>
 #include <cstdint>
