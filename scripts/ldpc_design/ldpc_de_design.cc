@@ -455,7 +455,13 @@ void print(const Ensemble& e, double rate, double p) {
 
 // "d:l" arguments onto the design's degree set (degrees outside it are added).
 Ensemble parse(int argc, char** argv, int first) {
-    Ensemble e{{2, 3, 4, 5, 6, 7, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60}, {}};
+    // Degrees up to DE_MAX_DEGREE (60): at high rates the heavy variables of a 2^16-symbol code reach
+    // every check within distance 2, and PEG must then close 4-cycles.
+    const int max_degree = static_cast<int>(env("DE_MAX_DEGREE", 60));
+    Ensemble e{{}, {}};
+    for (int d : {2, 3, 4, 5, 6, 7, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60}) {
+        if (d <= max_degree) e.degrees.push_back(d);
+    }
     std::vector<std::pair<int, double>> given;
     for (int a = first; a < argc; ++a) {
         const std::string s = argv[a];
