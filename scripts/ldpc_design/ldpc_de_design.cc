@@ -7,8 +7,10 @@
 //   /tmp/ldpc_de_design threshold RATE d:l d:l ...  # p* and f* of one distribution at RATE
 //   /tmp/ldpc_de_design design RATE ROUNDS d:l ...  # improve a start distribution, ROUNDS steps
 //
-// (DE_STEP, DE_MAX_LLR, DE_ITERATIONS in the environment change the grid and the iteration cap;
-// DE_MEAN_STEP the step of the mean check degree the design tries either side, 1.)
+// d:l pairs give lambda_d = l (normalised; degrees outside the design's set are added). DE_STEP,
+// DE_MAX_LLR, DE_ITERATIONS in the environment change the grid and the iteration cap, DE_MEAN_STEP
+// the step of the mean check degree the design tries either side (1), DE_MAX_DEGREE the largest
+// degree it may use (60).
 //
 // Density evolution (Richardson and Urbanke, "The capacity of low-density parity-check codes under
 // message-passing decoding", IEEE Trans. Inf. Theory 47, 599 (2001); discretised as in Chung,
@@ -33,17 +35,22 @@
 // (2004)): run density evolution of the current lambda just below its threshold and keep, per
 // iteration l, the error probability x_l of the variable-to-check messages and the check-to-variable
 // density Q_l. A variable of degree i then has error probability f_i(l) = Pe(channel * Q_l^(i - 1)),
-// exactly, and lambda' keeps the decoder moving when sum_i lambda'_i f_i(l) <= (1 - margin) x_l for
+// exactly, and lambda' keeps the decoder moving when sum_i lambda'_i f_i(l) <= 0.995 x_l for
 // every l: linear in lambda'. At a fixed mean check degree, maximise the rate (sum_i lambda'_i / i)
 // under those rows, normalisation, the stability condition lambda'_2 <= 1 / (rho'(1) 2 sqrt(p (1 - p)))
 // and fewer degree-2 variables than checks (lambda'_2 / 2 <= 0.95 sum_j rho_j / j), within a trust
 // region |lambda'_i - lambda_i| <= tau around lambda; bisection finds the largest p whose programme
 // still reaches the design rate. This at the current mean check degree and one step either side;
 // the new lambdas' true thresholds (density evolution again) decide: the best is kept when better
-// than the current, else tau halves. Repeat. Degrees: 2-8, 10, 12, 15, 20, 25, 30, 40, 50, 60.
+// than the current, else tau (first 0.05) halves. Repeat. Degrees: 2-8, 10, 12, 15, 20, 25, 30,
+// 40, 50, 60.
+//
+// Known limit: thresholds are those of the unshortened ensemble with concentrated checks, while
+// the reconciliation uses each code shortened by 10-25% (check degrees thinned binomially) at 2^16
+// symbols; at rates 0.70-0.75 designs with better thresholds decoded worse there
+// (docs/postprocessing.md).
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
