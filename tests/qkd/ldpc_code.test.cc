@@ -104,6 +104,10 @@ TEST(ldpc_code, tabulated_distributions_are_normalised_and_meet_bsc_stability) {
         }
         const double mean_check = 1 / inverse_mean / (1 - rate);
         EXPECT_LT(d.edge_fractions[0] * (mean_check - 1), 1 / (2 * std::sqrt(p_low * (1 - p_low)))) << rate;
+        // Fewer degree-2 variables than checks (node fraction lambda_2 / 2 / sum_i lambda_i / i below
+        // 1 - R), with 5% to spare: more would close cycles of degree-2 variables, which PEG cannot
+        // avoid, and make low-weight codewords.
+        EXPECT_LT(d.edge_fractions[0] / 2 / inverse_mean, 0.96 * (1 - rate)) << rate;
     }
     // Rates between table entries take the nearest one.
     EXPECT_EQ(qkd::ldpc_degree_distribution(0.71).edge_fractions, qkd::ldpc_degree_distribution(0.7).edge_fractions);
