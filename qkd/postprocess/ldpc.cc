@@ -23,19 +23,8 @@ constexpr float SHORTENED_LLR = 40.0f;
 
 std::string str(std::size_t value) { return std::to_string(value); }
 
-using Word = core::BitVector::Word;
-constexpr std::size_t WORD_BITS = core::BitVector::WORD_BITS;
-
-// Sets bit i of `bits` to `value` without a branch on it: key bits are random, and a branch
-// mispredicted on half of them (a tenth of reconciliation's time went to such loops).
-void put_bit(core::BitVector& bits, std::size_t i, bool value) {
-    Word& word = bits.words()[i / WORD_BITS];
-    const Word mask = Word{1} << (i % WORD_BITS);
-    word = (word & ~mask) | ((Word{0} - Word{value}) & mask);
-}
-
 // The LLR of a bit known with confidence `magnitude`: +magnitude for a 0, -magnitude for a 1, by a
-// sign flip rather than a branch on the bit (random, as put_bit's).
+// sign flip rather than a branch on the bit (key bits are random: a branch is mispredicted on half).
 float signed_llr(float magnitude, bool one) {
     return std::bit_cast<float>(std::bit_cast<std::uint32_t>(magnitude) ^ (std::uint32_t{one} << 31));
 }
@@ -268,12 +257,12 @@ LdpcSyndromes ldpc_syndromes(const core::BitVector& alice_key, double estimated_
         frame.shortening_seed = rng();
         const FrameLayout layout = frame_layout(code, frame);
         core::BitVector word(code.bits());
-        for (std::size_t i = 0; i < k; ++i) put_bit(word, layout.key_positions[i], alice_key[begin + i]);
-        for (std::uint32_t v : layout.shortened) put_bit(word, v, layout.shortened_values[v]);
+        for (std::size_t i = 0; i < k; ++i) word[layout.key_positions[i]] = alice_key[begin + i];
+        for (std::uint32_t v : layout.shortened) word[v] = layout.shortened_values[v];
         for (std::size_t i = 0; i < layout.punctured.size(); i += 64) {
             const std::uint64_t bits = rng();
             for (std::size_t j = i; j < std::min(i + 64, layout.punctured.size()); ++j) {
-                put_bit(word, layout.punctured[j], ((bits >> (j - i)) & 1u) != 0);
+                word[layout.punctured[j]] = ((bits >> (j - i)) & 1u) != 0;
             }
         }
         frame.syndrome = code.syndrome(word);
@@ -314,7 +303,7 @@ LdpcDecoding ldpc_decode(const core::BitVector& bob_key, const LdpcSyndromes& sy
         out.frame_decoded.push_back(decoded);
         if (decoded) {
             for (std::size_t i = 0; i < layout.key_positions.size(); ++i) {
-                put_bit(out.corrected_key, begin + i, std::signbit(llr[layout.key_positions[i]]));
+                out.corrected_key[begin + i] = std::signbit(llr[layout.key_positions[i]]);
             }
         }
         begin += layout.key_positions.size();

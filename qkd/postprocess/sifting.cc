@@ -32,6 +32,32 @@ std::array<Use, 256> use_table(Protocol protocol, std::size_t intensities) {
     return table;
 }
 
+// Fills a BitVector of known size from its first bit on, a word at a time, without a branch on
+// whether each candidate bit is taken.
+class BitAppender {
+  public:
+    explicit BitAppender(core::BitVector& bits) : words_(bits.words()) {}
+    std::size_t size() const { return size_; }
+    // Appends `bit` (0 or 1) if `take` is 1.
+    void append_if(core::BitVector::Word bit, std::size_t take) {
+        word_ |= (bit & take) << (size_ % core::BitVector::WORD_BITS);
+        size_ += take;
+        if (take & (size_ % core::BitVector::WORD_BITS == 0)) {
+            words_[size_ / core::BitVector::WORD_BITS - 1] = word_;
+            word_ = 0;
+        }
+    }
+    // Stores the last, partial word.
+    void finish() {
+        if (size_ % core::BitVector::WORD_BITS != 0) words_.back() = word_;
+    }
+
+  private:
+    std::span<core::BitVector::Word> words_;
+    core::BitVector::Word word_ = 0;
+    std::size_t size_ = 0;
+};
+
 }  // namespace
 
 SiftingAnnouncement announcement(const RawRecords& records) {
@@ -119,32 +145,20 @@ SiftedKey sift(const SiftingAnnouncement& announced, const core::BitVector& own_
     out.key = core::BitVector(key_bits);
     out.test = core::BitVector(test_bits);
     const std::span<const core::BitVector::Word> raw = own_raw_bits.words();
-    const std::span<core::BitVector::Word> key_words = out.key.words(), test_words = out.test.words();
-    std::size_t key_at = 0, test_at = 0;
-    core::BitVector::Word key_word = 0, test_word = 0;
+    BitAppender key(out.key), test(out.test);
     for (std::size_t i = 0; i < n; ++i) {
         const std::uint8_t settings = announced.settings[i];
         const Use use = table[settings];
         const std::size_t is_key = use == Use::key, is_test = use == Use::test;
         const core::BitVector::Word bit = raw[i / core::BitVector::WORD_BITS] >> (i % core::BitVector::WORD_BITS) & 1u;
-        out.key_pulse_index[key_at] = announced.pulse_index[i];
-        out.test_pulse_index[test_at] = announced.pulse_index[i];
-        out.test_settings[test_at] = settings;
-        key_word |= (bit & is_key) << (key_at % core::BitVector::WORD_BITS);
-        test_word |= (bit & is_test) << (test_at % core::BitVector::WORD_BITS);
-        key_at += is_key;
-        test_at += is_test;
-        if (is_key & (key_at % core::BitVector::WORD_BITS == 0)) {
-            key_words[key_at / core::BitVector::WORD_BITS - 1] = key_word;
-            key_word = 0;
-        }
-        if (is_test & (test_at % core::BitVector::WORD_BITS == 0)) {
-            test_words[test_at / core::BitVector::WORD_BITS - 1] = test_word;
-            test_word = 0;
-        }
+        out.key_pulse_index[key.size()] = announced.pulse_index[i];
+        out.test_pulse_index[test.size()] = announced.pulse_index[i];
+        out.test_settings[test.size()] = settings;
+        key.append_if(bit, is_key);
+        test.append_if(bit, is_test);
     }
-    if (key_at % core::BitVector::WORD_BITS != 0) key_words.back() = key_word;
-    if (test_at % core::BitVector::WORD_BITS != 0) test_words.back() = test_word;
+    key.finish();
+    test.finish();
     out.key_pulse_index.pop_back();
     out.test_pulse_index.pop_back();
     out.test_settings.pop_back();

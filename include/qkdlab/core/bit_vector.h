@@ -18,18 +18,20 @@ class BitVector {
     using Word = std::uint64_t;
     static constexpr std::size_t WORD_BITS = 64;
 
-    // Behaves as a bool& to one bit.
+    // Behaves as a bool& to one bit. Writes do not branch on the value: key bits are random, and a
+    // branch on them is mispredicted half the time (measured in the LDPC frame set-up, where such
+    // writes took a tenth of reconciliation).
     class Reference {
       public:
         Reference(Word& word, Word mask) : word_(&word), mask_(mask) {}
         operator bool() const { return (*word_ & mask_) != 0; }
         Reference& operator=(bool value) {
-            *word_ = value ? (*word_ | mask_) : (*word_ & ~mask_);
+            *word_ = (*word_ & ~mask_) | ((Word{0} - Word{value}) & mask_);
             return *this;
         }
         Reference& operator=(const Reference& other) { return *this = static_cast<bool>(other); }
         Reference& operator^=(bool value) {
-            if (value) *word_ ^= mask_;
+            *word_ ^= (Word{0} - Word{value}) & mask_;
             return *this;
         }
 
